@@ -1,0 +1,157 @@
+"""Settings: read once from the environment (and an optional `.env` file) into a frozen value."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_HF_BASE_URL = "https://huggingface.co"
+DEFAULT_ARXIV_BASE_URL = "https://rss.arxiv.org"
+DEFAULT_DATABASE_URL = "sqlite:///papers-bot.db"
+
+
+# name -> (default, lowest, highest)
+_INT_SETTINGS = {
+    "PORT": (3000, 1, 65535),
+    "TRENDING_DAYS": (7, 1, 30),
+    "REFRESH_MINUTES": (30, 1, 1440),
+    "LISTENER_THREADS": (32, 1, 512),
+    "WEB_THREADS": (16, 1, 512),
+    "WEB_CONCURRENCY": (1, 1, 64),
+}
+_URL_SETTINGS = {
+    "SLACK_API_URL": DEFAULT_SLACK_API_URL,
+    "HF_BASE_URL": DEFAULT_HF_BASE_URL,
+    "ARXIV_BASE_URL": DEFAULT_ARXIV_BASE_URL,
+}
+
+
+class ConfigError(Exception):
+    """Settings are missing or invalid; the message names every one of them."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the bot can be told from outside. Nothing else reads the environment."""
+
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    database_url: str = DEFAULT_DATABASE_URL
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    hf_base_url: str = DEFAULT_HF_BASE_URL
+    hf_token: str | None = None
+    arxiv_base_url: str = DEFAULT_ARXIV_BASE_URL
+    port: int = 3000
+    log_level: str = "INFO"
+    trending_days: int = 7
+    refresh_minutes: int = 30
+    listener_threads: int = 32
+    web_threads: int = 16
+    web_concurrency: int = 1
+    http_timeout: float = 10.0
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Settings:
+        """Build settings from a mapping of environment variables; ConfigError lists all faults."""
+        env = {k: v.strip() for k, v in environ.items() if v and v.strip()}
+        errors: list[str] = []
+        numbers = {
+            name: _int(env, name, default, low, high, errors)
+            for name, (default, low, high) in _INT_SETTINGS.items()
+        }
+        level = env.get("LOG_LEVEL", "INFO").upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            errors.append(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR (got {level!r})")
+        timeout = _float(env, "HTTP_TIMEOUT_SECONDS", 10.0, errors)
+        urls = {name: _url(env, name, default, errors) for name, default in _URL_SETTINGS.items()}
+        if errors:
+            raise ConfigError("Invalid settings:\n" + "\n".join(f"  - {e}" for e in errors))
+        return cls(
+            slack_api_url=urls["SLACK_API_URL"],
+            hf_base_url=urls["HF_BASE_URL"],
+            arxiv_base_url=urls["ARXIV_BASE_URL"],
+            port=numbers["PORT"],
+            trending_days=numbers["TRENDING_DAYS"],
+            refresh_minutes=numbers["REFRESH_MINUTES"],
+            listener_threads=numbers["LISTENER_THREADS"],
+            web_threads=numbers["WEB_THREADS"],
+            web_concurrency=numbers["WEB_CONCURRENCY"],
+            slack_bot_token=env.get("SLACK_BOT_TOKEN"),
+            slack_signing_secret=env.get("SLACK_SIGNING_SECRET"),
+            slack_app_token=env.get("SLACK_APP_TOKEN"),
+            database_url=env.get("DATABASE_URL", DEFAULT_DATABASE_URL),
+            hf_token=env.get("HF_TOKEN"),
+            log_level=level,
+            http_timeout=timeout,
+        )
+
+    def require(self, *names: str) -> None:
+        """Raise ConfigError naming every required environment variable that is not set."""
+        missing = [name for name in names if not getattr(self, name.lower(), None)]
+        if missing:
+            raise ConfigError(
+                "Missing required settings: "
+                + ", ".join(missing)
+                + ".\nSet them in the environment or in a .env file (see .env.example)."
+            )
+
+
+def load(environ: Mapping[str, str] | None = None, env_file: str | Path = ".env") -> Settings:
+    """Settings from the process environment, with `.env` filling in what is not set."""
+    merged = {**read_env_file(Path(env_file)), **(os.environ if environ is None else environ)}
+    return Settings.from_env(merged)
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """KEY=VALUE lines of a dotenv file ('#' comments, optional quotes); {} when absent."""
+    if not path.is_file():
+        return {}
+    values: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.removeprefix("export ").partition("=")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[key.strip()] = value
+    return values
+
+
+def _int(
+    env: Mapping[str, str], name: str, default: int, low: int, high: int, errors: list[str]
+) -> int:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        errors.append(f"{name} must be a whole number from {low} to {high} (got {raw!r})")
+        return default
+    return int(raw)
+
+
+def _float(env: Mapping[str, str], name: str, default: float, errors: list[str]) -> float:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 300:
+        errors.append(f"{name} must be a number of seconds above 0 and up to 300 (got {raw!r})")
+        return default
+    return value
+
+
+def _url(env: Mapping[str, str], name: str, default: str, errors: list[str]) -> str:
+    raw = env.get(name, default)
+    if not raw.startswith(("http://", "https://")):
+        errors.append(f"{name} must be an http(s) URL (got {raw!r})")
+        return default
+    return raw

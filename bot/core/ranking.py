@@ -1,0 +1,62 @@
+"""Trending order: upvotes with a recency decay, after the relevance gate (pure).
+
+    score = upvotes * 0.5 ** (age_days / HALF_LIFE_DAYS)
+
+`age_days` counts calendar days from the paper's feed day to today's feed day (US-Eastern), so a
+paper listed today keeps all its upvotes and one listed three days ago keeps half. Ties go to the
+paper with more upvotes, then the newer arXiv id, so the order is stable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from bot.core.models import Paper, Ranked
+from bot.core.topics import Topic, relevance
+from bot.core.window import age_in_days
+
+HALF_LIFE_DAYS = 3.0
+
+
+def trending_score(paper: Paper, now: datetime) -> float:
+    """Upvotes decayed by the age of the paper's feed day; 0 age when it has none."""
+    age = age_in_days(paper.feed_day, now) if paper.feed_day else 0
+    return round(paper.upvotes * 0.5 ** (age / HALF_LIFE_DAYS), 4)  # type: ignore[no-any-return]
+
+
+def unique_papers(papers: Iterable[Paper]) -> list[Paper]:
+    """One paper per arXiv id: the listing with the most upvotes wins."""
+    best: dict[str, Paper] = {}
+    for paper in papers:
+        seen = best.get(paper.arxiv_id)
+        if seen is None or paper.upvotes > seen.upvotes:
+            best[paper.arxiv_id] = paper
+    return list(best.values())
+
+
+def rank(papers: Iterable[Paper], topic: Topic | None, now: datetime, limit: int) -> list[Ranked]:
+    """The best `limit` papers: relevant to `topic` (when given), ordered by trending score."""
+    ranked: list[Ranked] = []
+    for paper in unique_papers(papers):
+        match = relevance(paper, topic) if topic is not None else None
+        if topic is not None and match is None:
+            continue
+        ranked.append(Ranked(paper=paper, score=trending_score(paper, now), match=match))
+    ranked.sort(key=lambda r: (-r.score, -r.paper.upvotes, _newest_first(r.paper.arxiv_id)))
+    return ranked[: max(0, limit)]
+
+
+def rank_by_relevance(papers: Iterable[Paper], topic: Topic, limit: int) -> list[Ranked]:
+    """Older, non-trending matches (paper search): relevant ones only, most relevant first."""
+    ranked = []
+    for paper in unique_papers(papers):
+        match = relevance(paper, topic)
+        if match is not None:
+            ranked.append(Ranked(paper=paper, score=match.score, match=match))
+    ranked.sort(key=lambda r: (-r.score, -r.paper.upvotes, _newest_first(r.paper.arxiv_id)))
+    return ranked[: max(0, limit)]
+
+
+def _newest_first(arxiv_id: str) -> tuple[int, ...]:
+    return tuple(-int(part) for part in arxiv_id.replace("/", ".").split(".") if part.isdigit())

@@ -1,0 +1,84 @@
+"""The Bolt app: one place that registers every listener and the one error handler."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+from slack_bolt.context.respond import Respond
+from slack_sdk import WebClient
+from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+
+from bot.config import Settings
+from bot.services import PaperService
+from bot.slack import actions, commands
+
+log = logging.getLogger(__name__)
+
+
+def web_client(settings: Settings) -> WebClient:
+    """The bot's Web API client: the configured base URL, retries on 429 and dropped sockets."""
+    return WebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        timeout=10,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(),
+            RateLimitErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def build_app(settings: Settings, papers: PaperService, *, socket_mode: bool = False) -> App:
+    """A Bolt App with a sized listener pool; listeners get `papers` injected by name."""
+    app = App(
+        token=settings.slack_bot_token,
+        signing_secret=settings.slack_signing_secret or "",
+        client=web_client(settings),
+        token_verification_enabled=False,
+        request_verification_enabled=not socket_mode,
+        listener_executor=ThreadPoolExecutor(settings.listener_threads, "bolt-listener"),
+        logger=logging.getLogger("bot.slack.bolt"),
+    )
+
+    def inject_services(context: dict[str, Any], next: Any) -> Any:  # noqa: A002
+        context["papers"] = papers
+        return next()
+
+    app.use(inject_services)
+    register(app)
+    return app
+
+
+def register(app: App) -> None:
+    """Every listener, in one place."""
+    app.command("/papers")(commands.handle_papers)
+    app.action("save_paper")(actions.handle_save)
+    app.action("share_paper")(actions.handle_share)
+    app.error(on_error)
+
+
+def on_error(
+    error: Exception, body: dict[str, Any], respond: Respond | None
+) -> BoltResponse | None:
+    """Log with the team and channel, and tell the person plainly."""
+    log.error(
+        "listener failed (team=%s channel=%s): %r",
+        _team(body),
+        _channel(body),
+        error,
+        exc_info=error,
+    )
+    if body.get("response_url"):
+        commands.answer_error(respond)
+    return None
+
+
+def _team(body: dict[str, Any]) -> str:
+    return str(body.get("team_id") or (body.get("team") or {}).get("id") or "-")
+
+
+def _channel(body: dict[str, Any]) -> str:
+    return str(body.get("channel_id") or (body.get("channel") or {}).get("id") or "-")

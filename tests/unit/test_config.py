@@ -15,7 +15,9 @@ def test_defaults_need_nothing() -> None:
 
 
 def test_values_are_read_and_validated_all_at_once() -> None:
-    s = Settings.from_env({"PORT": "8080", "LOG_LEVEL": "debug", "HF_BASE_URL": "http://127.0.0.1:9"})
+    s = Settings.from_env(
+        {"PORT": "8080", "LOG_LEVEL": "debug", "HF_BASE_URL": "http://127.0.0.1:9"}
+    )
     assert (s.port, s.log_level, s.hf_base_url) == (8080, "DEBUG", "http://127.0.0.1:9")
     with pytest.raises(ConfigError) as err:
         Settings.from_env({"PORT": "http", "TRENDING_DAYS": "0", "SLACK_API_URL": "slack.com"})

@@ -6,8 +6,7 @@ import pytest
 
 from bot.sources.hf import parse_daily, parse_item
 
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples"
-pytestmark = pytest.mark.skipif(not SAMPLES.is_dir(), reason="shared samples not present")
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 
 
 def test_daily_sample_parses_every_field_we_show() -> None:

@@ -1,5 +1,7 @@
 import pytest
 
+LIMIT_HELP = "`--limit` takes a number from 1 to 10, like `--limit 3`."
+
 from bot.slack.parsing import Help, Invalid, Later, Search, clean_slack_text, parse_command
 
 
@@ -16,8 +18,11 @@ from bot.slack.parsing import Help, Invalid, Later, Search, clean_slack_text, pa
         ("--limit=7 agents", Search("agents", 7)),
         ("gpt 2024", Search("gpt 2024", 5)),
         ("agents --limit 50", Search("agents", 10, "Showing at most 10 papers.")),
-        ("agents --limit 0", Invalid("`--limit` takes a number from 1 to 10, like `--limit 3`.")),
-        ("agents --limit many", Invalid("`--limit` takes a number from 1 to 10, like `--limit 3`.")),
+        ("agents --limit 0", Invalid(LIMIT_HELP)),
+        (
+            "agents --limit many",
+            Invalid(LIMIT_HELP),
+        ),
         ("subscribe value alignment", Later("Channel subscriptions")),
         ("list", Later("Channel subscriptions")),
         ("list decoding", Search("list decoding", 5)),

@@ -101,7 +101,9 @@ def test_rank_gates_by_relevance_then_orders_by_trending_score() -> None:
                      feed_day=date(2026, 11, 27))  # fmt: skip
     popular_irrelevant = paper("2510.00003", "Video diffusion", upvotes=500,
                                feed_day=date(2026, 11, 27))  # fmt: skip
-    ranked = rank([strong_old, weak_new, popular_irrelevant], parse_topic("value alignment"), NOW, 5)
+    ranked = rank(
+        [strong_old, weak_new, popular_irrelevant], parse_topic("value alignment"), NOW, 5
+    )
     assert [r.paper.arxiv_id for r in ranked] == ["2510.00002", "2510.00001"]  # 30 > 90/2^(7/3)
 
 

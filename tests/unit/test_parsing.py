@@ -1,8 +1,8 @@
 import pytest
 
-LIMIT_HELP = "`--limit` takes a number from 1 to 10, like `--limit 3`."
-
 from bot.slack.parsing import Help, Invalid, Later, Search, clean_slack_text, parse_command
+
+LIMIT_HELP = "`--limit` takes a number from 1 to 10, like `--limit 3`."
 
 
 @pytest.mark.parametrize(

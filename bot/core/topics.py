@@ -121,7 +121,9 @@ def relevance(paper: Paper, topic: Topic) -> Match | None:
             score += weight * 0.25 * present / len(topic.terms)
     if not _is_about(fields, topic.terms):
         return None
-    return Match(score=round(score, 3), reason=_reason(topic, best or "title"))
+    if all(term in fields["title"] for term in topic.terms):
+        best = "title"
+    return Match(score=round(score, 3), reason=_reason(topic, best or "abstract"))
 
 
 def _is_about(fields: dict[str, list[str]], terms: Sequence[str]) -> bool:

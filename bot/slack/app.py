@@ -34,7 +34,6 @@ def web_client(settings: Settings) -> WebClient:
 def build_app(settings: Settings, papers: PaperService, *, socket_mode: bool = False) -> App:
     """A Bolt App with a sized listener pool; listeners get `papers` injected by name."""
     app = App(
-        token=settings.slack_bot_token,
         signing_secret=settings.slack_signing_secret or "",
         client=web_client(settings),
         token_verification_enabled=False,

@@ -57,7 +57,7 @@ _CHANNEL = re.compile(r"<#[A-Z0-9]+(?:\|([^>]*))?>")
 _LINK = re.compile(r"<((?:https?|mailto):[^>|]*)(?:\|([^>]*))?>")
 _FORMATTING = re.compile(r"[*~`]|(?<!\w)_|_(?!\w)")
 _LIMIT_FLAG = re.compile(r"(?:^|\s)(?:--limit|-n)(?:=|\s+)(\S+)", re.I)
-_TRAILING_NUMBER = re.compile(r"^(.*?)\s+(\d{1,2})$")
+_TRAILING_NUMBER = re.compile(r"^(.*?)\s*\b(\d{1,2})$")
 
 
 def clean_slack_text(text: str) -> str:

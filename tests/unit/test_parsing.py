@@ -17,6 +17,8 @@ LIMIT_HELP = "`--limit` takes a number from 1 to 10, like `--limit 3`."
         ("diffusion --limit 2", Search("diffusion", 2)),
         ("--limit=7 agents", Search("agents", 7)),
         ("gpt 2024", Search("gpt 2024", 5)),
+        ("3", Search("", 3)),
+        ("gpt4", Search("gpt4", 5)),
         ("agents --limit 50", Search("agents", 10, "Showing at most 10 papers.")),
         ("agents --limit 0", Invalid(LIMIT_HELP)),
         (

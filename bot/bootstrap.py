@@ -29,6 +29,7 @@ class Runtime:
 
     settings: Settings
     http: httpx.Client
+    slack_http: httpx.Client
     cache: DailyPaperCache
     papers: PaperService
     app: App | None = None
@@ -51,12 +52,14 @@ class Runtime:
         if self.scheduler and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         self.http.close()
+        self.slack_http.close()
 
 
-def http_client(settings: Settings) -> httpx.Client:
+def http_client(settings: Settings, token: str | None = None) -> httpx.Client:
+    """A pooled client; `token` goes only to the upstream this client is for."""
     headers = {"User-Agent": USER_AGENT}
-    if settings.hf_token:
-        headers["Authorization"] = f"Bearer {settings.hf_token}"
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
     return httpx.Client(
         timeout=httpx.Timeout(settings.http_timeout, connect=min(5.0, settings.http_timeout)),
         headers=headers,
@@ -68,9 +71,12 @@ def http_client(settings: Settings) -> httpx.Client:
 def build_runtime(settings: Settings, *, slack: bool = True, socket_mode: bool = False) -> Runtime:
     """Everything this process needs; `slack=False` for the terminal preview."""
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    http = http_client(settings)
+    http = http_client(settings, token=settings.hf_token)
+    slack_http = http_client(settings)  # response_url posts: never carries the HF token
     hf = HuggingFaceClient(http, settings.hf_base_url)
     cache = DailyPaperCache(hf, refresh=timedelta(minutes=settings.refresh_minutes))
     papers = PaperService(cache, hf, window_days=settings.trending_days)
-    app = build_app(settings, papers, socket_mode=socket_mode) if slack else None
-    return Runtime(settings=settings, http=http, cache=cache, papers=papers, app=app)
+    app = build_app(settings, papers, slack_http, socket_mode=socket_mode) if slack else None
+    return Runtime(
+        settings=settings, http=http, slack_http=slack_http, cache=cache, papers=papers, app=app
+    )

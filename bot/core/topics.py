@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.core.models import Match, Paper
 
@@ -35,6 +36,7 @@ class Topic:
         return not self.terms
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A light, predictable English stemmer: align/aligned/alignment/aligning -> align."""
     w = word
@@ -70,8 +72,12 @@ def parse_topic(text: str) -> Topic:
     return Topic(text=" ".join(text.split()), terms=terms[:12])
 
 
+@lru_cache(maxsize=16384)
 def paper_fields(paper: Paper) -> dict[str, list[str]]:
-    """The token streams of a paper's searchable fields."""
+    """The token streams of a paper's searchable fields (memoised: papers are immutable).
+
+    Callers must not mutate the result.
+    """
     keyword_tokens: list[str] = []
     for keyword in paper.keywords:
         keyword_tokens += [*tokens(keyword), _BREAK]
@@ -81,6 +87,12 @@ def paper_fields(paper: Paper) -> dict[str, list[str]]:
         "summary": tokens(paper.ai_summary or ""),
         "abstract": tokens(paper.abstract),
     }
+
+
+@lru_cache(maxsize=16384)
+def vocabulary(paper: Paper) -> frozenset[str]:
+    """Every token of the paper: a paper lacking any topic term is rejected at once."""
+    return frozenset(tok for stream in paper_fields(paper).values() for tok in stream)
 
 
 def _near(stream: Sequence[str], terms: Sequence[str], slack: int = 2) -> bool:
@@ -104,7 +116,7 @@ def relevance(paper: Paper, topic: Topic) -> Match | None:
     words) in one field, or all of them are in the title. A single-word topic must be in the
     title, keywords or summary, or twice in the abstract.
     """
-    if topic.is_empty:
+    if topic.is_empty or not vocabulary(paper).issuperset(topic.terms):
         return None
     fields = paper_fields(paper)
     score, best = 0.0, ""

@@ -6,7 +6,8 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+import httpx
+from slack_bolt import App, BoltContext, BoltResponse
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
@@ -14,6 +15,7 @@ from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetr
 from bot.config import Settings
 from bot.services import PaperService
 from bot.slack import actions, commands
+from bot.slack.respond import PooledRespond
 
 log = logging.getLogger(__name__)
 
@@ -31,24 +33,45 @@ def web_client(settings: Settings) -> WebClient:
     )
 
 
-def build_app(settings: Settings, papers: PaperService, *, socket_mode: bool = False) -> App:
-    """A Bolt App with a sized listener pool; listeners get `papers` injected by name."""
+def build_app(
+    settings: Settings, papers: PaperService, http: httpx.Client, *, socket_mode: bool = False
+) -> App:
+    """A Bolt App with a sized listener pool; listeners get `papers` injected by name.
+
+    `http` carries response_url posts (kept-alive connections, see respond.py).
+    """
     app = App(
         signing_secret=settings.slack_signing_secret or "",
         client=web_client(settings),
         token_verification_enabled=False,
         request_verification_enabled=not socket_mode,
         listener_executor=ThreadPoolExecutor(settings.listener_threads, "bolt-listener"),
-        logger=logging.getLogger("bot.slack.bolt"),
+        logger=_bolt_logger(),
     )
 
-    def inject_services(context: dict[str, Any], next: Any) -> Any:  # noqa: A002
+    def inject_services(context: BoltContext, next: Any) -> Any:  # noqa: A002
         context["papers"] = papers
+        if context.response_url:
+            context["respond"] = PooledRespond(response_url=context.response_url, http=http)
         return next()
 
     app.use(inject_services)
     register(app)
     return app
+
+
+class _DropTokenNotice(logging.Filter):
+    """Bolt warns that SLACK_BOT_TOKEN is unused when a client is given; that is by design."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+def _bolt_logger() -> logging.Logger:
+    logger = logging.getLogger("bot.slack.bolt")
+    if not any(isinstance(f, _DropTokenNotice) for f in logger.filters):
+        logger.addFilter(_DropTokenNotice())
+    return logger
 
 
 def register(app: App) -> None:

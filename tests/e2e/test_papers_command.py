@@ -7,10 +7,14 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import httpx
 import pytest
 
-from tests.e2e.conftest import BotServer
+from bot.bootstrap import build_runtime
+from tests.e2e.conftest import BotServer, serve, settings_for
+from tests.fakes.hf import FakeHuggingFace
 from tests.fakes.server import Reply
+from tests.fakes.slack import FakeSlack
 
 VALUE_ALIGNMENT = "2404.10636"
 VALUE_FUNCTION_PAPERS = {"2403.03950", "2309.10150", "2110.06169", "2006.04779"}
@@ -191,3 +195,24 @@ def test_health_and_unknown_paths(bot: BotServer) -> None:
 def test_later_features_get_a_coming_soon_answer(bot: BotServer) -> None:
     ack = bot.command("subscribe value alignment")
     assert "coming soon" in ack.text
+
+
+def test_answers_reuse_connections_and_never_carry_the_hf_token(
+    slack: FakeSlack, hf: FakeHuggingFace
+) -> None:
+    runtime = build_runtime(settings_for(slack, hf, hf_token="hf_secret"))
+    url, server = serve(runtime)
+    try:
+        with httpx.Client(timeout=10) as http:
+            bot = BotServer(url, runtime, slack, hf, http)
+            for i in range(3):
+                bot.command("diffusion", response=f"t{i}")
+                bot.answer(f"t{i}")
+    finally:
+        server.shutdown()
+        server.server_close()
+        runtime.close()
+    assert all(c.headers.get("authorization") == "Bearer hf_secret" for c in hf.calls)
+    posts = slack.calls_to("/response/")
+    assert len(posts) == 3
+    assert not any("authorization" in c.headers for c in posts)

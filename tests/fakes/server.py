@@ -79,7 +79,7 @@ class FakeServer:
 
     # -- lifecycle ---------------------------------------------------------
     def start(self) -> FakeServer:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        server = _Server(("127.0.0.1", 0), _handler_for(self))
         server.daemon_threads = True
         self._server = server
         self._thread = threading.Thread(
@@ -153,6 +153,11 @@ class FakeServer:
 
     def route(self, call: Call) -> Reply:  # pragma: no cover - subclasses override
         return Reply(404, {"error": "not found"})
+
+
+class _Server(ThreadingHTTPServer):
+    # The stdlib default backlog of 5 drops SYNs under a burst (a 1 s client retransmit).
+    request_queue_size = 256
 
 
 def _handler_for(fake: FakeServer) -> type[BaseHTTPRequestHandler]:

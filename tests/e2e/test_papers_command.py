@@ -197,9 +197,7 @@ def test_later_features_get_a_coming_soon_answer(bot: BotServer) -> None:
     assert "coming soon" in ack.text
 
 
-def test_answers_reuse_connections_and_never_carry_the_hf_token(
-    slack: FakeSlack, hf: FakeHuggingFace
-) -> None:
+def test_the_hf_token_goes_to_hugging_face_only(slack: FakeSlack, hf: FakeHuggingFace) -> None:
     runtime = build_runtime(settings_for(slack, hf, hf_token="hf_secret"))
     url, server = serve(runtime)
     try:

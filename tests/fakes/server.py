@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
 
@@ -62,6 +62,7 @@ class Fault:
 
 
 Route = Callable[[Call], Reply]
+CONTROL_PATH = "/_fake/calls"  # GET ?prefix=/x -> [{"method", "path", "at"}], itself unrecorded
 
 
 class FakeServer:
@@ -78,7 +79,7 @@ class FakeServer:
         self._thread: threading.Thread | None = None
 
     # -- lifecycle ---------------------------------------------------------
-    def start(self) -> FakeServer:
+    def start(self) -> Self:
         server = _Server(("127.0.0.1", 0), _handler_for(self))
         server.daemon_threads = True
         self._server = server
@@ -94,7 +95,7 @@ class FakeServer:
             self._server.server_close()
             self._server = None
 
-    def __enter__(self) -> FakeServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -125,6 +126,12 @@ class FakeServer:
         with self._lock:
             self.calls.clear()
             self._faults.clear()
+
+    def call_log(self, path_prefix: str) -> list[dict[str, Any]]:
+        """The calls to `path_prefix` as JSON-ready dicts (`at` is time.monotonic())."""
+        return [
+            {"method": c.method, "path": c.path, "at": c.at} for c in self.calls_to(path_prefix)
+        ]
 
     def wait_for(self, path_prefix: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
         """Wait until at least `count` calls to `path_prefix` arrived; return them."""
@@ -179,8 +186,11 @@ def _handler_for(fake: FakeServer) -> type[BaseHTTPRequestHandler]:
                 body=body,
                 at=time.monotonic(),
             )
-            fake._record(call)
-            reply = fake._take_fault(call.path) or fake.route(call)
+            if call.path == CONTROL_PATH:  # for a bench driving the fake from another process
+                reply = Reply(200, fake.call_log(call.query.get("prefix", "/")))
+            else:
+                fake._record(call)
+                reply = fake._take_fault(call.path) or fake.route(call)
             if reply.delay:
                 time.sleep(reply.delay)
             data, headers = reply.encoded()

@@ -30,54 +30,59 @@ from bench.common import (
 TOPICS = ["value alignment", "diffusion models", "llm agents", "attention", "", "protein folding"]
 
 
-def measure_acks(url: str, up: Upstreams, concurrency: int, total: int) -> list[float]:
+def measure_acks(url: str, up: Upstreams, concurrency: int, total: int, label: str) -> list[float]:
     """Seconds until each command's HTTP 200 (the ack), `concurrency` commands in flight."""
     topics = itertools.cycle(TOPICS)
     lock = threading.Lock()
     with httpx.Client(timeout=30, limits=httpx.Limits(max_connections=concurrency)) as http:
         for i in range(10):  # warm up: auth.test, the paper cache, connections
-            send_command(http, url, "value alignment", up.response_url(f"warm{i}"))
+            send_command(http, url, "value alignment", up.response_url(f"warm-{label}{i}"))
 
         def one(i: int) -> float:
             with lock:
                 topic = next(topics)
-            return send_command(http, url, topic, up.response_url(f"ack{i}"))
+            return send_command(http, url, topic, up.response_url(f"{label}-{i}"))
 
         return burst(concurrency, total, one)
 
 
 def measure_answers(url: str, up: Upstreams, concurrency: int, total: int) -> list[float]:
-    """Seconds from sending a command until its response_url received the answer."""
-    starts: dict[str, float] = {}
+    """Seconds from sending a command until its response_url received the answer.
+
+    `concurrency` people each send a command and wait for its answer before the next one.
+    """
     with httpx.Client(timeout=30, limits=httpx.Limits(max_connections=concurrency)) as http:
 
         def one(i: int) -> float:
             name = f"ans{i}"
-            starts[f"/response/{name}"] = time.monotonic()
-            return send_command(http, url, TOPICS[i % len(TOPICS)], up.response_url(name))
+            start = time.monotonic()
+            send_command(http, url, TOPICS[i % len(TOPICS)], up.response_url(name))
+            return up.wait(f"/response/{name}") - start
 
-        burst(concurrency, total, one)
-    arrived = up.arrivals("/response/ans", total)
-    return [arrived[path] - start for path, start in starts.items() if path in arrived]
+        return burst(concurrency, total, one)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--requests", type=int, default=640)
+    parser.add_argument("--requests", type=int, default=640, help="commands per round")
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--answers", type=int, default=320)
     parser.add_argument("--answer-concurrency", type=int, default=16)
     args = parser.parse_args()
     with fakes() as up:
         env = bot_env(up)
-        with bare_server(env, free_port()) as url:
-            bare = measure_acks(url, up, args.concurrency, args.requests)
-        with bot_server(env, free_port()) as url:
-            bot = measure_acks(url, up, args.concurrency, args.requests)
-            time.sleep(2)  # let the answers of the ack run drain
-            answers = measure_answers(url, up, args.answer_concurrency, args.answers)
+        bare: list[float] = []
+        bot: list[float] = []
+        with bare_server(env, free_port()) as bare_url, bot_server(env, free_port()) as bot_url:
+            for round_ in range(args.rounds):  # alternate, so drift hits both alike
+                bare += measure_acks(bare_url, up, args.concurrency, args.requests, f"a{round_}")
+                bot += measure_acks(bot_url, up, args.concurrency, args.requests, f"b{round_}")
+                up.arrivals(f"/response/b{round_}-", args.requests)  # let the answers drain
+            answers = measure_answers(bot_url, up, args.answer_concurrency, args.answers)
         fetches = len(up.calls(up.hf_url, "/api/daily_papers"))
-    print(f"ack latency, {args.concurrency} concurrent, {args.requests} commands per server:")
+    per_server = args.requests * args.rounds
+    print(f"ack latency, {args.concurrency} concurrent, {per_server} commands per server:")
     print("  " + summary("bare Bolt app (ack only)", bare))
     print("  " + summary("papers-bot", bot))
     ratio = percentile(bot, 99) / percentile(bare, 99)

@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from tests.fakes.server import CONTROL_PATH
+from tests.fakes.server import CONTROL_PATH, WAIT_PATH
 from tests.fakes.slack_requests import post_signed, slash_command_body
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,6 +52,13 @@ class Upstreams:
         reply = httpx.get(base + CONTROL_PATH, params={"prefix": prefix}, timeout=30)
         reply.raise_for_status()
         return list(reply.json())
+
+    def wait(self, path: str, timeout: float = 30) -> float:
+        """Block until the Slack fake received a call to `path`; its monotonic arrival time."""
+        params = {"path": path, "timeout": str(timeout)}
+        reply = httpx.get(self.slack_url + WAIT_PATH, params=params, timeout=timeout + 5)
+        reply.raise_for_status()
+        return float(reply.json()["at"])
 
     def arrivals(self, prefix: str, count: int, timeout: float = 60) -> dict[str, float]:
         """path -> arrival time of the first `count` calls under `prefix` on the Slack fake."""

@@ -19,6 +19,7 @@ _INT_SETTINGS = {
     "TRENDING_DAYS": (7, 1, 30),
     "REFRESH_MINUTES": (30, 1, 1440),
     "LISTENER_THREADS": (32, 1, 512),
+    "ANSWER_THREADS": (8, 1, 256),
     "WEB_THREADS": (16, 1, 512),
     "WEB_CONCURRENCY": (1, 1, 64),
 }
@@ -50,6 +51,7 @@ class Settings:
     trending_days: int = 7
     refresh_minutes: int = 30
     listener_threads: int = 32
+    answer_threads: int = 8
     web_threads: int = 16
     web_concurrency: int = 1
     http_timeout: float = 10.0
@@ -78,6 +80,7 @@ class Settings:
             trending_days=numbers["TRENDING_DAYS"],
             refresh_minutes=numbers["REFRESH_MINUTES"],
             listener_threads=numbers["LISTENER_THREADS"],
+            answer_threads=numbers["ANSWER_THREADS"],
             web_threads=numbers["WEB_THREADS"],
             web_concurrency=numbers["WEB_CONCURRENCY"],
             slack_bot_token=env.get("SLACK_BOT_TOKEN"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -49,15 +50,41 @@ def build_app(
         logger=_bolt_logger(),
     )
 
+    answers = ThreadPoolExecutor(settings.answer_threads, "answer")
+
     def inject_services(context: BoltContext, next: Any) -> Any:  # noqa: A002
         context["papers"] = papers
+        respond = None
         if context.response_url:
-            context["respond"] = PooledRespond(response_url=context.response_url, http=http)
+            respond = PooledRespond(response_url=context.response_url, http=http)
+            context["respond"] = respond
+        context["defer"] = Deferrer(answers, respond)
         return next()
 
     app.use(inject_services)
     register(app)
     return app
+
+
+class Deferrer:
+    """Runs a listener's slow part after the ack, in the bounded answer pool.
+
+    Bolt's listener pool then only parses and acks, so a burst or a slow upstream never keeps
+    a later command from its ack; failures are logged and told to the person.
+    """
+
+    def __init__(self, pool: ThreadPoolExecutor, respond: Respond | None) -> None:
+        self._pool, self._respond = pool, respond
+
+    def __call__(self, work: Callable[[], None]) -> None:
+        self._pool.submit(self._run, work)
+
+    def _run(self, work: Callable[[], None]) -> None:
+        try:
+            work()
+        except Exception:
+            log.exception("deferred work failed")
+            commands.answer_error(self._respond)
 
 
 class _DropTokenNotice(logging.Filter):

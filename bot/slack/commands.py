@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,13 +11,14 @@ from slack_bolt import Ack, Respond
 
 from bot.services import PaperService
 from bot.slack.blocks import answer_message, help_message, notice
-from bot.slack.parsing import Help, Invalid, Later, parse_command
+from bot.slack.parsing import Help, Invalid, Later, Search, parse_command
 
 log = logging.getLogger(__name__)
+Defer = Callable[[Callable[[], None]], None]
 
 
 def handle_papers(
-    ack: Ack, command: dict[str, Any], respond: Respond, papers: PaperService
+    ack: Ack, command: dict[str, Any], respond: Respond, papers: PaperService, defer: Defer
 ) -> None:
     """Route `/papers ...`: instant answers go in the ack, searches come after it."""
     parsed = parse_command(str(command.get("text") or ""))
@@ -31,8 +33,13 @@ def handle_papers(
         ack(text=f"{parsed.feature} are coming soon. For now, try `/papers <topic>`.")
         return
     ack()
-    answer = papers.trending(parsed.topic, parsed.limit, now=datetime.now(UTC))
-    text, blocks = answer_message(answer, note=parsed.note)
+    defer(lambda: answer_search(parsed, respond, papers))
+
+
+def answer_search(search: Search, respond: Respond, papers: PaperService) -> None:
+    """The slow part of `/papers <topic>`: rank, render, post to the response_url."""
+    answer = papers.trending(search.topic, search.limit, now=datetime.now(UTC))
+    text, blocks = answer_message(answer, note=search.note)
     result = respond(text=text, blocks=blocks, response_type="ephemeral")
     if result.status_code != 200:
         log.warning("response_url answered %s for /papers", result.status_code)

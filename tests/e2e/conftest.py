@@ -26,6 +26,7 @@ TOKEN = "xoxb-test"
 
 class _ThreadingServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
+    request_queue_size = 256  # the stdlib default of 5 resets connections under a burst
 
 
 class _QuietHandler(WSGIRequestHandler):

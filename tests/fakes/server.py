@@ -63,6 +63,7 @@ class Fault:
 
 Route = Callable[[Call], Reply]
 CONTROL_PATH = "/_fake/calls"  # GET ?prefix=/x -> [{"method", "path", "at"}], itself unrecorded
+WAIT_PATH = "/_fake/wait"  # GET ?path=/x&timeout=30 -> the first call to /x once it arrived
 
 
 class FakeServer:
@@ -133,6 +134,13 @@ class FakeServer:
             {"method": c.method, "path": c.path, "at": c.at} for c in self.calls_to(path_prefix)
         ]
 
+    def _wait_reply(self, path: str, timeout: str | None) -> Reply:
+        try:
+            found = self.wait_for(path, timeout=float(timeout or 30))
+        except AssertionError as exc:
+            return Reply(504, {"error": str(exc)})
+        return Reply(200, {"method": found[0].method, "path": found[0].path, "at": found[0].at})
+
     def wait_for(self, path_prefix: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
         """Wait until at least `count` calls to `path_prefix` arrived; return them."""
         deadline = time.monotonic() + timeout
@@ -188,6 +196,8 @@ def _handler_for(fake: FakeServer) -> type[BaseHTTPRequestHandler]:
             )
             if call.path == CONTROL_PATH:  # for a bench driving the fake from another process
                 reply = Reply(200, fake.call_log(call.query.get("prefix", "/")))
+            elif call.path == WAIT_PATH:
+                reply = fake._wait_reply(call.query.get("path", "/"), call.query.get("timeout"))
             else:
                 fake._record(call)
                 reply = fake._take_fault(call.path) or fake.route(call)

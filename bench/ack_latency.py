@@ -74,10 +74,13 @@ def main() -> None:
         env = bot_env(up)
         bare: list[float] = []
         bot: list[float] = []
+        ratios: list[float] = []
         with bare_server(env, free_port()) as bare_url, bot_server(env, free_port()) as bot_url:
             for round_ in range(args.rounds):  # alternate, so drift hits both alike
-                bare += measure_acks(bare_url, up, args.concurrency, args.requests, f"a{round_}")
-                bot += measure_acks(bot_url, up, args.concurrency, args.requests, f"b{round_}")
+                one_bare = measure_acks(bare_url, up, args.concurrency, args.requests, f"a{round_}")
+                one_bot = measure_acks(bot_url, up, args.concurrency, args.requests, f"b{round_}")
+                ratios.append(percentile(one_bot, 99) / percentile(one_bare, 99))
+                bare, bot = bare + one_bare, bot + one_bot
                 up.arrivals(f"/response/b{round_}-", args.requests)  # let the answers drain
             answers = measure_answers(bot_url, up, args.answer_concurrency, args.answers)
         fetches = len(up.calls(up.hf_url, "/api/daily_papers"))
@@ -87,6 +90,7 @@ def main() -> None:
     print("  " + summary("papers-bot", bot))
     ratio = percentile(bot, 99) / percentile(bare, 99)
     print(f"  p99 ratio papers-bot / bare: {ratio:.2f}  (target <= 1.30)")
+    print("  p99 ratio per round: " + ", ".join(f"{r:.2f}" for r in ratios))
     print(f"command-to-answer, warm cache, {args.answer_concurrency} concurrent:")
     print("  " + summary("papers-bot", answers))
     print("  targets: p50 <= 150 ms, p99 <= 500 ms")

@@ -1,0 +1,41 @@
+"""The manifest, .env.example and README stay true to the code."""
+
+import re
+from pathlib import Path
+
+import yaml
+
+from bot.config import _INT_SETTINGS, _URL_SETTINGS
+
+ROOT = Path(__file__).resolve().parents[2]
+ENV_VARS = {
+    "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "DATABASE_URL", "LOG_LEVEL",
+    "HTTP_TIMEOUT_SECONDS", "HF_TOKEN", *_INT_SETTINGS, *_URL_SETTINGS,
+}  # fmt: skip
+
+
+def test_manifest_declares_the_command_scopes_and_one_request_url() -> None:
+    manifest = yaml.safe_load((ROOT / "manifest.yml").read_text())
+    commands = manifest["features"]["slash_commands"]
+    assert [c["command"] for c in commands] == ["/papers"]
+    assert commands[0]["url"].endswith("/slack/events")
+    assert len(manifest["display_information"]["name"]) <= 35
+    assert 175 <= len(manifest["display_information"]["long_description"]) <= 4000
+    assert set(manifest["oauth_config"]["scopes"]["bot"]) >= {"commands", "chat:write"}
+    interactivity = manifest["settings"]["interactivity"]
+    assert interactivity["is_enabled"] is True
+    assert interactivity["request_url"].endswith("/slack/events")
+
+
+def test_every_setting_is_in_env_example_and_the_readme() -> None:
+    example = set(re.findall(r"^([A-Z_]+)=", (ROOT / ".env.example").read_text(), re.M))
+    readme = set(re.findall(r"^\| `([A-Z_]+)` \|", (ROOT / "README.md").read_text(), re.M))
+    assert example == ENV_VARS
+    assert readme == ENV_VARS
+
+
+def test_procfile_and_ci_use_the_documented_commands() -> None:
+    assert "papers-bot serve" in (ROOT / "Procfile").read_text()
+    readme = (ROOT / "README.md").read_text()
+    test_command = next(line for line in readme.splitlines() if "pytest" in line and "venv" in line)
+    assert test_command in (ROOT / ".ci" / "run").read_text()

@@ -9,7 +9,7 @@ paper with more upvotes, then the newer arXiv id, so the order is stable.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from bot.core.models import Paper, Ranked
@@ -37,11 +37,19 @@ def unique_papers(papers: Iterable[Paper]) -> list[Paper]:
 
 def rank(papers: Iterable[Paper], topic: Topic | None, now: datetime, limit: int) -> list[Ranked]:
     """The best `limit` papers: relevant to `topic` (when given), ordered by trending score."""
+    return rank_for_topics(papers, [topic] if topic is not None else [], now, limit)
+
+
+def rank_for_topics(
+    papers: Iterable[Paper], topics: Sequence[Topic], now: datetime, limit: int
+) -> list[Ranked]:
+    """Like `rank`, for papers about any of `topics` (no topics: every paper)."""
     ranked: list[Ranked] = []
     for paper in unique_papers(papers):
-        match = relevance(paper, topic) if topic is not None else None
-        if topic is not None and match is None:
+        matches = [m for m in (relevance(paper, t) for t in topics) if m is not None]
+        if topics and not matches:
             continue
+        match = max(matches, key=lambda m: m.score) if matches else None
         ranked.append(Ranked(paper=paper, score=trending_score(paper, now), match=match))
     ranked.sort(key=lambda r: (-r.score, -r.paper.upvotes, _newest_first(r.paper.arxiv_id)))
     return ranked[: max(0, limit)]

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from bot.core.schedule import Schedule
+
 _ARXIV_ID = re.compile(r"^(?:arxiv:)?(\d{4}\.\d{4,5}|[a-z][a-z.-]*/\d{7})(?:v\d+)?$", re.I)
 
 
@@ -76,3 +78,28 @@ class SearchAnswer:
     notes: tuple[str, ...] = field(default=())  # e.g. "Hugging Face is unreachable; cached data"
     window_days: int = 7
     hint: str | None = None  # e.g. "that topic has no searchable words"
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelDigest:
+    """A channel's digest settings and the topics it follows ('' = everything)."""
+
+    team_id: str
+    channel_id: str
+    schedule: Schedule
+    size: int
+    status: str  # active | paused | inactive
+    created_by: str
+    next_due_at: datetime
+    topics: tuple[str, ...] = ()
+    note_when_empty: bool = False
+    status_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RunKey:
+    """One channel's digest of one local day."""
+
+    team_id: str
+    channel_id: str
+    digest_date: date

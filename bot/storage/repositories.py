@@ -1,0 +1,523 @@
+"""The only code that queries. Each method is one transaction; rows go out as core models."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import asdict
+from datetime import date, datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, Engine, and_, delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from bot.core.models import ChannelDigest, Paper, RunKey
+from bot.core.schedule import Schedule
+from bot.storage.schema import (
+    ChannelRow,
+    DigestRunRow,
+    PaperRow,
+    PostRow,
+    SubscriptionRow,
+    WorkspaceRow,
+)
+
+POSTED = ("sending", "sent", "unknown")  # states that count as "already in the channel"
+MAX_POST_ATTEMPTS = 5
+
+
+class Store:
+    """Channels, subscriptions, digest runs and posts, scoped by Slack team id."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    @contextmanager
+    def _tx(self) -> Iterator[Session]:
+        with Session(self._engine, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    def ping(self) -> bool:
+        with self._tx() as s:
+            return s.execute(select(1)).scalar() == 1
+
+    # -- channels and subscriptions --------------------------------------------------------
+    def channel(self, team_id: str, channel_id: str) -> ChannelDigest | None:
+        with self._tx() as s:
+            row = s.get(ChannelRow, (team_id, channel_id))
+            return _channel(row, _topics(s, team_id, channel_id)) if row else None
+
+    def subscribe(
+        self,
+        team_id: str,
+        channel_id: str,
+        topic: str,
+        topic_key: str,
+        user_id: str,
+        defaults: ChannelDigest,
+        now: datetime,
+        max_topics: int,
+    ) -> tuple[str, ChannelDigest]:
+        """Add a topic ('added', 'exists' or 'full'); creates the channel with `defaults`."""
+        with self._tx() as s:
+            row = s.get(ChannelRow, (team_id, channel_id), with_for_update=True)
+            if row is None:
+                row = _new_channel(defaults, now)
+                s.add(row)
+                s.flush()
+            topics = _topics(s, team_id, channel_id)
+            keys = set(
+                s.scalars(select(SubscriptionRow.topic_key).where(*_of(team_id, channel_id)))
+            )
+            if topic_key in keys:
+                return "exists", _channel(row, topics)
+            if len(keys) >= max_topics:
+                return "full", _channel(row, topics)
+            s.add(
+                SubscriptionRow(
+                    team_id=team_id,
+                    channel_id=channel_id,
+                    topic=topic,
+                    topic_key=topic_key,
+                    created_by=user_id,
+                    created_at=now,
+                )
+            )
+            if row.status == "paused":  # someone fixed it (invited the bot) and subscribes again
+                row.status, row.status_reason = "active", None
+            return "added", _channel(row, (*topics, topic))
+
+    def unsubscribe(self, team_id: str, channel_id: str, topic_key: str | None) -> int:
+        """Remove one topic (or all when `topic_key` is None); the channel goes with its last."""
+        with self._tx() as s:
+            where = [*_of(team_id, channel_id)]
+            if topic_key is not None:
+                where.append(SubscriptionRow.topic_key == topic_key)
+            removed = _changed(s, delete(SubscriptionRow).where(*where))
+            remaining = s.scalar(
+                select(func.count()).select_from(SubscriptionRow).where(*_of(team_id, channel_id))
+            )
+            if not remaining:
+                s.execute(
+                    delete(ChannelRow).where(
+                        ChannelRow.team_id == team_id, ChannelRow.channel_id == channel_id
+                    )
+                )
+            return int(removed or 0)
+
+    def update_channel(self, team_id: str, channel_id: str, **values: Any) -> ChannelDigest | None:
+        """Change schedule fields (hour, minute, zone, days, next_due_at), size, status..."""
+        allowed = {
+            "hour",
+            "minute",
+            "zone",
+            "days",
+            "next_due_at",
+            "size",
+            "note_when_empty",
+            "status",
+            "status_reason",
+        }
+        assert set(values) <= allowed, set(values) - allowed
+        with self._tx() as s:
+            row = s.get(ChannelRow, (team_id, channel_id), with_for_update=True)
+            if row is None:
+                return None
+            for name, value in values.items():
+                setattr(row, name, value)
+            return _channel(row, _topics(s, team_id, channel_id))
+
+    def channels_created_by(self, team_id: str, user_id: str) -> list[ChannelDigest]:
+        with self._tx() as s:
+            rows = s.scalars(
+                select(ChannelRow).where(
+                    ChannelRow.team_id == team_id, ChannelRow.created_by == user_id
+                )
+            ).all()
+            return [_channel(r, _topics(s, r.team_id, r.channel_id)) for r in rows]
+
+    # -- workspaces --------------------------------------------------------------------------
+    def set_workspace_active(
+        self, team_id: str, active: bool, reason: str | None, now: datetime
+    ) -> None:
+        with self._tx() as s:
+            row = s.get(WorkspaceRow, team_id, with_for_update=True)
+            if row is None:
+                s.add(
+                    WorkspaceRow(
+                        team_id=team_id, active=active, inactive_reason=reason, updated_at=now
+                    )
+                )
+            else:
+                row.active, row.inactive_reason, row.updated_at = active, reason, now
+
+    # -- digest runs -------------------------------------------------------------------------
+    def due_channels(self, now: datetime, limit: int = 10_000) -> list[ChannelDigest]:
+        """Active channels of active workspaces whose next digest time has come."""
+        with self._tx() as s:
+            inactive = select(WorkspaceRow.team_id).where(WorkspaceRow.active.is_(False))
+            rows = s.scalars(
+                select(ChannelRow)
+                .where(
+                    ChannelRow.status == "active",
+                    ChannelRow.next_due_at <= now,
+                    ChannelRow.team_id.not_in(inactive),
+                )
+                .order_by(ChannelRow.next_due_at)
+                .limit(limit)
+            ).all()
+            return [_channel(r, ()) for r in rows]
+
+    def advance(
+        self, channel: ChannelDigest, next_due_at: datetime, run: RunKey | None, now: datetime
+    ) -> bool:
+        """Move the channel's next digest time on, opening `run` (None: the day is skipped).
+
+        Compare-and-set on the old due time: of several workers, exactly one advances it.
+        """
+        with self._tx() as s:
+            moved = _changed(
+                s,
+                update(ChannelRow)
+                .where(
+                    ChannelRow.team_id == channel.team_id,
+                    ChannelRow.channel_id == channel.channel_id,
+                    ChannelRow.next_due_at == channel.next_due_at,
+                )
+                .values(next_due_at=next_due_at),
+            )
+            if moved != 1:
+                return False
+            if run is not None:
+                _insert_ignore(
+                    s,
+                    DigestRunRow,
+                    {
+                        **asdict(run),
+                        "status": "open",
+                        "header_state": "pending",
+                        "due_at": channel.next_due_at,
+                        "created_at": now,
+                    },
+                )
+            return True
+
+    def lease_runs(self, owner: str, now: datetime, lease: timedelta) -> list[RunKey]:
+        """Take every open run nobody holds (or whose holder's lease ran out)."""
+        with self._tx() as s:
+            free = or_(DigestRunRow.lease_until.is_(None), DigestRunRow.lease_until < now)
+            candidates = s.execute(
+                select(DigestRunRow.team_id, DigestRunRow.channel_id, DigestRunRow.digest_date)
+                .where(DigestRunRow.status == "open", free)
+                .order_by(DigestRunRow.due_at)
+            ).all()
+        won = []
+        for team_id, channel_id, digest_date in candidates:
+            key = RunKey(team_id, channel_id, digest_date)
+            if self._take(key, owner, now, lease):
+                won.append(key)
+        return won
+
+    def _take(self, key: RunKey, owner: str, now: datetime, lease: timedelta) -> bool:
+        with self._tx() as s:
+            free = or_(DigestRunRow.lease_until.is_(None), DigestRunRow.lease_until < now)
+            taken = _changed(
+                s,
+                update(DigestRunRow)
+                .where(_run(key), DigestRunRow.status == "open", free)
+                .values(owner=owner, lease_until=now + lease),
+            )
+            if taken == 1:  # a previous holder died mid-send: those posts are of unknown fate
+                s.execute(
+                    update(PostRow)
+                    .where(_run_posts(key), PostRow.state == "sending", PostRow.owner != owner)
+                    .values(state="unknown")
+                )
+            return taken == 1
+
+    def renew(self, key: RunKey, owner: str, until: datetime) -> bool:
+        with self._tx() as s:
+            return (
+                _changed(
+                    s,
+                    update(DigestRunRow)
+                    .where(_run(key), DigestRunRow.owner == owner)
+                    .values(lease_until=until),
+                )
+                == 1
+            )
+
+    def finish_run(self, key: RunKey, owner: str, status: str, now: datetime) -> None:
+        with self._tx() as s:
+            s.execute(
+                update(DigestRunRow)
+                .where(_run(key), DigestRunRow.owner == owner)
+                .values(status=status, finished_at=now, lease_until=None)
+            )
+
+    def release_run(self, key: RunKey, owner: str) -> None:
+        """Give a run back (to retry later) without finishing it."""
+        with self._tx() as s:
+            s.execute(
+                update(DigestRunRow)
+                .where(_run(key), DigestRunRow.owner == owner)
+                .values(owner=None, lease_until=None)
+            )
+
+    def claim_header(self, key: RunKey) -> bool:
+        """pending -> sending, once: a header interrupted mid-send is never sent again."""
+        with self._tx() as s:
+            return (
+                _changed(
+                    s,
+                    update(DigestRunRow)
+                    .where(_run(key), DigestRunRow.header_state == "pending")
+                    .values(header_state="sending"),
+                )
+                == 1
+            )
+
+    def header_done(self, key: RunKey, ts: str | None) -> None:
+        """Sent (with its ts), or None: not sent, may be tried again."""
+        with self._tx() as s:
+            state = "sent" if ts else "pending"
+            s.execute(
+                update(DigestRunRow).where(_run(key)).values(header_state=state, header_ts=ts)
+            )
+
+    def header_state(self, key: RunKey) -> str:
+        with self._tx() as s:
+            return str(s.scalar(select(DigestRunRow.header_state).where(_run(key))))
+
+    # -- posts ---------------------------------------------------------------------------------
+    def posted_ids(self, team_id: str, channel_id: str) -> set[str]:
+        """Papers in the channel already (sent, being sent, or of unknown fate)."""
+        with self._tx() as s:
+            return set(
+                s.scalars(
+                    select(PostRow.arxiv_id).where(
+                        PostRow.team_id == team_id,
+                        PostRow.channel_id == channel_id,
+                        PostRow.state.in_(POSTED),
+                    )
+                )
+            )
+
+    def run_post_count(self, key: RunKey) -> int:
+        with self._tx() as s:
+            return int(
+                s.scalar(
+                    select(func.count())
+                    .select_from(PostRow)
+                    .where(_run_posts(key), PostRow.state.in_(POSTED))
+                )
+                or 0
+            )
+
+    def retryable(self, key: RunKey) -> list[str]:
+        """Papers of this run whose send failed and may be tried again."""
+        with self._tx() as s:
+            return list(
+                s.scalars(
+                    select(PostRow.arxiv_id)
+                    .where(
+                        _run_posts(key),
+                        PostRow.state == "failed",
+                        PostRow.attempts < MAX_POST_ATTEMPTS,
+                    )
+                    .order_by(PostRow.id)
+                )
+            )
+
+    def claim_post(self, key: RunKey, arxiv_id: str, owner: str, now: datetime) -> bool:
+        """Claim the right to post `arxiv_id` in the channel: true for exactly one caller, once.
+
+        A new paper is inserted (the unique constraint settles races); a failed one is taken back
+        from `failed` to `sending` by compare-and-set.
+        """
+        with self._tx() as s:
+            if _insert_ignore(
+                s,
+                PostRow,
+                {
+                    "team_id": key.team_id,
+                    "channel_id": key.channel_id,
+                    "arxiv_id": arxiv_id,
+                    "digest_date": key.digest_date,
+                    "state": "sending",
+                    "attempts": 1,
+                    "owner": owner,
+                    "claimed_at": now,
+                },
+            ):
+                return True
+            return (
+                _changed(
+                    s,
+                    update(PostRow)
+                    .where(
+                        PostRow.team_id == key.team_id,
+                        PostRow.channel_id == key.channel_id,
+                        PostRow.arxiv_id == arxiv_id,
+                        PostRow.state == "failed",
+                        PostRow.attempts < MAX_POST_ATTEMPTS,
+                    )
+                    .values(
+                        state="sending",
+                        attempts=PostRow.attempts + 1,
+                        owner=owner,
+                        claimed_at=now,
+                        digest_date=key.digest_date,
+                    ),
+                )
+                == 1
+            )
+
+    def post_sent(self, key: RunKey, arxiv_id: str, ts: str, now: datetime) -> None:
+        self._set_post(key, arxiv_id, state="sent", message_ts=ts, sent_at=now, error=None)
+
+    def post_failed(self, key: RunKey, arxiv_id: str, error: str) -> None:
+        self._set_post(key, arxiv_id, state="failed", error=error[:64])
+
+    def _set_post(self, key: RunKey, arxiv_id: str, **values: Any) -> None:
+        with self._tx() as s:
+            s.execute(
+                update(PostRow)
+                .where(
+                    PostRow.team_id == key.team_id,
+                    PostRow.channel_id == key.channel_id,
+                    PostRow.arxiv_id == arxiv_id,
+                )
+                .values(**values)
+            )
+
+    def paper_of_message(self, team_id: str, channel_id: str, ts: str) -> str | None:
+        """The paper a bot message shows (one indexed lookup), for reactions."""
+        with self._tx() as s:
+            return s.scalar(
+                select(PostRow.arxiv_id).where(
+                    PostRow.team_id == team_id,
+                    PostRow.channel_id == channel_id,
+                    PostRow.message_ts == ts,
+                )
+            )
+
+    # -- paper snapshots -----------------------------------------------------------------------
+    def keep_papers(self, papers: list[Paper], now: datetime) -> None:
+        """Store snapshots of papers about to be posted (newest data wins)."""
+        with self._tx() as s:
+            for paper in papers:
+                row = s.get(PaperRow, paper.arxiv_id)
+                data = paper_to_json(paper)
+                if row is None:
+                    _insert_ignore(
+                        s, PaperRow, {"arxiv_id": paper.arxiv_id, "data": data, "updated_at": now}
+                    )
+                else:
+                    row.data, row.updated_at = data, now
+
+    def paper(self, arxiv_id: str) -> Paper | None:
+        with self._tx() as s:
+            row = s.get(PaperRow, arxiv_id)
+            return paper_from_json(row.data) if row else None
+
+
+def _of(team_id: str, channel_id: str) -> tuple[Any, ...]:
+    return (SubscriptionRow.team_id == team_id, SubscriptionRow.channel_id == channel_id)
+
+
+def _run(key: RunKey) -> Any:
+    return and_(
+        DigestRunRow.team_id == key.team_id,
+        DigestRunRow.channel_id == key.channel_id,
+        DigestRunRow.digest_date == key.digest_date,
+    )
+
+
+def _run_posts(key: RunKey) -> Any:
+    return and_(
+        PostRow.team_id == key.team_id,
+        PostRow.channel_id == key.channel_id,
+        PostRow.digest_date == key.digest_date,
+    )
+
+
+def _topics(s: Session, team_id: str, channel_id: str) -> tuple[str, ...]:
+    return tuple(
+        s.scalars(
+            select(SubscriptionRow.topic)
+            .where(*_of(team_id, channel_id))
+            .order_by(SubscriptionRow.id)
+        )
+    )
+
+
+def _insert_ignore(s: Session, model: type[Any], values: Mapping[str, Any]) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING; True when the row was inserted.
+
+    Decided by RETURNING, not rowcount, which psycopg reports as -1 for such inserts.
+    """
+    table = model.__table__
+    dialect = postgresql if s.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table).values(**values).on_conflict_do_nothing()
+    key = next(iter(table.primary_key.columns))
+    return s.execute(statement.returning(key)).first() is not None
+
+
+def _changed(s: Session, statement: Any) -> int:
+    """Run an INSERT/UPDATE/DELETE; how many rows it changed."""
+    result = cast(CursorResult[Any], s.execute(statement))
+    return int(result.rowcount)
+
+
+def _new_channel(defaults: ChannelDigest, now: datetime) -> ChannelRow:
+    sched = defaults.schedule
+    return ChannelRow(
+        team_id=defaults.team_id,
+        channel_id=defaults.channel_id,
+        hour=sched.hour,
+        minute=sched.minute,
+        zone=sched.zone,
+        days=sched.days,
+        size=defaults.size,
+        note_when_empty=defaults.note_when_empty,
+        status="active",
+        created_by=defaults.created_by,
+        created_at=now,
+        next_due_at=defaults.next_due_at,
+    )
+
+
+def _channel(row: ChannelRow, topics: tuple[str, ...]) -> ChannelDigest:
+    return ChannelDigest(
+        team_id=row.team_id,
+        channel_id=row.channel_id,
+        schedule=Schedule(hour=row.hour, minute=row.minute, zone=row.zone, days=row.days),
+        size=row.size,
+        status=row.status,
+        created_by=row.created_by,
+        next_due_at=row.next_due_at,
+        topics=topics,
+        note_when_empty=row.note_when_empty,
+        status_reason=row.status_reason,
+    )
+
+
+def paper_to_json(paper: Paper) -> dict[str, Any]:
+    data = asdict(paper)
+    data["published_at"] = paper.published_at.isoformat() if paper.published_at else None
+    data["feed_day"] = paper.feed_day.isoformat() if paper.feed_day else None
+    return data
+
+
+def paper_from_json(data: Mapping[str, Any]) -> Paper:
+    values = dict(data)
+    for name in ("authors", "keywords", "categories"):
+        values[name] = tuple(values.get(name) or ())
+    if values.get("published_at"):
+        values["published_at"] = datetime.fromisoformat(values["published_at"])
+    if values.get("feed_day"):
+        values["feed_day"] = date.fromisoformat(values["feed_day"])
+    known = set(Paper.__dataclass_fields__)
+    return Paper(**{k: v for k, v in values.items() if k in known})

@@ -1,0 +1,165 @@
+"""The repository on SQLite and PostgreSQL: constraints, compare-and-set, leases."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine, inspect
+
+from bot.core.models import ChannelDigest, Paper, RunKey
+from bot.core.schedule import Schedule
+from bot.storage.migrate import current, upgrade
+from bot.storage.repositories import MAX_POST_ATTEMPTS, Store
+from bot.storage.schema import Base
+
+NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
+DUE = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
+
+
+def defaults(team: str = "T1", channel: str = "C1") -> ChannelDigest:
+    return ChannelDigest(team, channel, Schedule(9, 0, "Europe/Berlin"), 5, "active", "U1", DUE)
+
+
+def subscribe(store: Store, topic: str, team: str = "T1", channel: str = "C1") -> str:
+    outcome, _ = store.subscribe(team, channel, topic, topic.lower(), "U1",
+                                 defaults(team, channel), NOW, max_topics=3)  # fmt: skip
+    return outcome
+
+
+def test_migrations_build_exactly_the_models_schema(engine: Engine) -> None:
+    assert current(engine) == "0001"
+    upgrade(engine)  # idempotent
+    tables = set(inspect(engine).get_table_names()) - {"alembic_version"}
+    assert tables == set(Base.metadata.tables)
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    with engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert [d for d in diff if d[0] not in {"remove_table"}] == []
+
+
+def test_subscriptions_are_unique_capped_and_scoped_by_team(engine: Engine) -> None:
+    store = Store(engine)
+    assert subscribe(store, "Value Alignment") == "added"
+    assert subscribe(store, "value alignment") == "exists"
+    assert subscribe(store, "agents") == "added"
+    assert subscribe(store, "diffusion") == "added"
+    assert subscribe(store, "one too many") == "full"
+    assert subscribe(store, "agents", team="T2") == "added"  # same channel id, other workspace
+    channel = store.channel("T1", "C1")
+    assert channel is not None
+    assert channel.topics == ("Value Alignment", "agents", "diffusion")
+    assert channel.schedule == Schedule(9, 0, "Europe/Berlin")
+    assert store.channel("T2", "C1").topics == ("agents",)  # type: ignore[union-attr]
+
+
+def test_unsubscribing_the_last_topic_removes_the_channel(engine: Engine) -> None:
+    store = Store(engine)
+    subscribe(store, "a b")
+    subscribe(store, "c d")
+    assert store.unsubscribe("T1", "C1", "nothing") == 0
+    assert store.unsubscribe("T1", "C1", "a b") == 1
+    assert store.channel("T1", "C1") is not None
+    assert store.unsubscribe("T1", "C1", None) == 1
+    assert store.channel("T1", "C1") is None
+
+
+def test_only_one_worker_advances_a_due_channel(engine: Engine) -> None:
+    store = Store(engine)
+    subscribe(store, "x y")
+    (due,) = store.due_channels(NOW)
+    run = RunKey("T1", "C1", date(2026, 11, 27))
+    results: list[bool] = []
+    barrier = threading.Barrier(4)
+
+    def advance() -> None:
+        barrier.wait()
+        results.append(store.advance(due, DUE + timedelta(days=1), run, NOW))
+
+    threads = [threading.Thread(target=advance) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == [False, False, False, True]
+    assert store.due_channels(NOW) == []
+    assert store.lease_runs("w1", NOW, timedelta(minutes=5)) == [run]
+    assert store.lease_runs("w2", NOW, timedelta(minutes=5)) == []  # leased by w1
+    later = NOW + timedelta(minutes=6)
+    assert store.lease_runs("w2", later, timedelta(minutes=5)) == [run]  # w1's lease ran out
+
+
+def test_each_paper_is_claimed_once_per_channel_and_failures_come_back(engine: Engine) -> None:
+    store = Store(engine)
+    run = RunKey("T1", "C1", date(2026, 11, 27))
+    wins: list[bool] = []
+    barrier = threading.Barrier(6)
+
+    def claim(owner: str) -> None:
+        barrier.wait()
+        wins.append(store.claim_post(run, "2511.00001", owner, NOW))
+
+    threads = [threading.Thread(target=claim, args=(f"w{i}",)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert wins.count(True) == 1
+    store.post_failed(run, "2511.00001", "service_unavailable")
+    assert store.posted_ids("T1", "C1") == set()
+    assert store.retryable(run) == ["2511.00001"]
+    for attempt in range(2, MAX_POST_ATTEMPTS + 1):
+        assert store.claim_post(run, "2511.00001", "w1", NOW), attempt
+        store.post_failed(run, "2511.00001", "service_unavailable")
+    assert not store.claim_post(run, "2511.00001", "w1", NOW)  # attempts exhausted
+    assert store.claim_post(run, "2511.00002", "w1", NOW)
+    store.post_sent(run, "2511.00002", "1700000000.000100", NOW)
+    assert store.posted_ids("T1", "C1") == {"2511.00002"}
+    assert store.paper_of_message("T1", "C1", "1700000000.000100") == "2511.00002"
+    assert store.paper_of_message("T2", "C1", "1700000000.000100") is None
+
+
+def test_a_dead_workers_sends_become_unknown_and_are_never_resent(engine: Engine) -> None:
+    store = Store(engine)
+    subscribe(store, "x y")
+    (due,) = store.due_channels(NOW)
+    run = RunKey("T1", "C1", date(2026, 11, 27))
+    store.advance(due, DUE + timedelta(days=1), run, NOW)
+    store.lease_runs("dead", NOW, timedelta(minutes=5))
+    assert store.claim_header(run)
+    assert store.claim_post(run, "2511.00001", "dead", NOW)
+    later = NOW + timedelta(minutes=10)
+    assert store.lease_runs("alive", later, timedelta(minutes=5)) == [run]
+    assert not store.claim_header(run)
+    assert store.posted_ids("T1", "C1") == {"2511.00001"}
+    assert store.run_post_count(run) == 1
+
+
+def test_paper_snapshots_round_trip(engine: Engine) -> None:
+    store = Store(engine)
+    paper = Paper(arxiv_id="2511.00001", title="T & <b>", authors=("A", "B"), upvotes=3,
+                  feed_day=date(2026, 11, 26), published_at=NOW, keywords=("k",))  # fmt: skip
+    store.keep_papers([paper], NOW)
+    store.keep_papers([paper], NOW)
+    assert store.paper("2511.00001") == paper
+    assert store.paper("2511.99999") is None
+
+
+def test_inactive_workspaces_get_no_digests(engine: Engine) -> None:
+    store = Store(engine)
+    subscribe(store, "x y")
+    store.set_workspace_active("T1", False, "token_revoked", NOW)
+    assert store.due_channels(NOW) == []
+    store.set_workspace_active("T1", True, None, NOW)
+    assert len(store.due_channels(NOW)) == 1
+
+
+@pytest.mark.parametrize("status", ["paused", "inactive"])
+def test_paused_and_inactive_channels_are_not_due(engine: Engine, status: str) -> None:
+    store = Store(engine)
+    subscribe(store, "x y")
+    store.update_channel("T1", "C1", status=status, status_reason="not_in_channel")
+    assert store.due_channels(NOW) == []

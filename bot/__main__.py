@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from bot import __version__
 from bot.config import ConfigError, Settings, load
 from bot.services import DEFAULT_LIMIT, MAX_LIMIT
@@ -26,6 +28,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"papers-bot: {exc}", file=sys.stderr)
         return 2
+    except SQLAlchemyError as exc:
+        reason = str(exc).splitlines()[0][:300]
+        print(f"papers-bot: the database (DATABASE_URL) cannot be used: {reason}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 
@@ -44,6 +50,17 @@ def _parser() -> argparse.ArgumentParser:
     socket.add_argument("--no-scheduler", action="store_true", help="do not run background jobs")
     socket.set_defaults(run=_socket)
 
+    worker = commands.add_parser("worker", help="background jobs only: refresh papers, digests")
+    worker.set_defaults(run=_worker)
+
+    send = commands.add_parser("send-digests", help="post every digest due now, then exit")
+    send.add_argument("--now", type=_instant, help="ISO 8601 instant to act as (default: now)")
+    send.set_defaults(run=_send_digests)
+
+    db = commands.add_parser("db", help="database schema")
+    db.add_argument("action", choices=["upgrade", "current"], help="upgrade: apply migrations")
+    db.set_defaults(run=_db)
+
     preview = commands.add_parser("preview", help="print the ranked answer of /papers [TOPIC]")
     preview.add_argument("topic", nargs="*", help="topic words (none: today's top papers)")
     preview.add_argument("--limit", type=int, default=DEFAULT_LIMIT, help=f"1 to {MAX_LIMIT}")
@@ -57,10 +74,22 @@ def _configure_logging(level: str) -> None:
     )
 
 
+def _instant(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an ISO 8601 instant, like 2026-11-27T08:00:00Z"
+        ) from None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    from bot.bootstrap import migrate
     from bot.server import run_gunicorn
 
+    migrate(settings)
     port = args.port or settings.port
     return run_gunicorn(settings, port=port, scheduler=not args.no_scheduler)
 
@@ -69,8 +98,9 @@ def _socket(settings: Settings, args: argparse.Namespace) -> int:
     settings.require("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    from bot.bootstrap import build_runtime
+    from bot.bootstrap import build_runtime, migrate
 
+    migrate(settings)
     runtime = build_runtime(settings, socket_mode=True)
     if not args.no_scheduler:
         runtime.start_scheduler()
@@ -80,6 +110,49 @@ def _socket(settings: Settings, args: argparse.Namespace) -> int:
         SocketModeHandler(runtime.app, settings.slack_app_token).start()  # type: ignore[no-untyped-call]
     finally:
         runtime.close()
+    return 0
+
+
+def _worker(settings: Settings, args: argparse.Namespace) -> int:
+    settings.require("SLACK_BOT_TOKEN")
+    from bot.bootstrap import build_runtime, migrate
+
+    migrate(settings)
+    runtime = build_runtime(settings, slack=False)
+    log.info("papers-bot %s worker: refreshing papers and sending digests", __version__)
+    try:
+        runtime.run_worker()
+    finally:
+        runtime.close()
+    return 0
+
+
+def _send_digests(settings: Settings, args: argparse.Namespace) -> int:
+    settings.require("SLACK_BOT_TOKEN")
+    from bot.bootstrap import build_runtime, migrate
+
+    migrate(settings)
+    runtime = build_runtime(settings, slack=False)
+    try:
+        report = runtime.digests.send_due_digests(args.now or datetime.now(UTC))
+    finally:
+        runtime.close()
+    print(report.line())
+    return 0
+
+
+def _db(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.bootstrap import migrate
+    from bot.storage.database import create_database_engine
+    from bot.storage.migrate import current
+
+    if args.action == "upgrade":
+        migrate(settings)
+    engine = create_database_engine(settings.database_url)
+    try:
+        print(f"database schema at revision {current(engine) or '(empty)'}")
+    finally:
+        engine.dispose()
     return 0
 
 

@@ -20,6 +20,9 @@ _INT_SETTINGS = {
     "REFRESH_MINUTES": (30, 1, 1440),
     "LISTENER_THREADS": (32, 1, 512),
     "ANSWER_THREADS": (8, 1, 256),
+    "DIGEST_GRACE_MINUTES": (120, 0, 1440),
+    "DIGEST_THREADS": (16, 1, 256),
+    "WORKSPACE_POSTS_PER_SECOND": (10, 1, 100),
     "WEB_THREADS": (16, 1, 512),
     "WEB_CONCURRENCY": (1, 1, 64),
 }
@@ -52,6 +55,9 @@ class Settings:
     refresh_minutes: int = 30
     listener_threads: int = 32
     answer_threads: int = 8
+    digest_grace_minutes: int = 120
+    digest_threads: int = 16
+    workspace_posts_per_second: int = 10
     web_threads: int = 16
     web_concurrency: int = 1
     http_timeout: float = 10.0
@@ -81,6 +87,9 @@ class Settings:
             refresh_minutes=numbers["REFRESH_MINUTES"],
             listener_threads=numbers["LISTENER_THREADS"],
             answer_threads=numbers["ANSWER_THREADS"],
+            digest_grace_minutes=numbers["DIGEST_GRACE_MINUTES"],
+            digest_threads=numbers["DIGEST_THREADS"],
+            workspace_posts_per_second=numbers["WORKSPACE_POSTS_PER_SECOND"],
             web_threads=numbers["WEB_THREADS"],
             web_concurrency=numbers["WEB_CONCURRENCY"],
             slack_bot_token=env.get("SLACK_BOT_TOKEN"),

@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.services import PaperService
 from bot.slack import actions, commands
 from bot.slack.respond import PooledRespond
+from bot.subscriptions import SubscriptionService
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +36,9 @@ def web_client(settings: Settings) -> WebClient:
 
 
 def build_app(
-    settings: Settings, papers: PaperService, http: httpx.Client, *, socket_mode: bool = False
-) -> App:
+    settings: Settings, papers: PaperService, channels: SubscriptionService, http: httpx.Client,
+    *, socket_mode: bool = False,
+) -> App:  # fmt: skip
     """A Bolt App with a sized listener pool; listeners get `papers` injected by name.
 
     `http` carries response_url posts (kept-alive connections, see respond.py).
@@ -54,6 +56,7 @@ def build_app(
 
     def inject_services(context: BoltContext, next: Any) -> Any:  # noqa: A002
         context["papers"] = papers
+        context["channels"] = channels
         respond = None
         if context.response_url:
             respond = PooledRespond(response_url=context.response_url, http=http)

@@ -216,3 +216,27 @@ def _section(text: str) -> Block:
 
 def _context(text: str) -> Block:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": cut(text, SECTION_MAX)}]}
+
+
+def digest_header(
+    title: str, count: int, channel_topics: tuple[str, ...]
+) -> tuple[str, list[Block]]:
+    """The message that opens a channel's digest."""
+    follows = ", ".join(escape(cut(t, 60)) for t in channel_topics if t) or "all trending papers"
+    plural = "paper" if count == 1 else "papers"
+    context = (
+        f"{count} new {plural} from Hugging Face Daily Papers · this channel follows {follows} · "
+        "react with :bookmark: to save one · `/papers list` for settings"
+    )
+    return title, [_header(title), _context(context)]
+
+
+def digest_paper(item: Ranked) -> tuple[str, list[Block]]:
+    """One paper of a digest, as its own message (so a reaction maps to exactly one paper)."""
+    text = cut(escape(f"{item.paper.title} {item.paper.hf_url}"), FALLBACK_MAX)
+    return text, paper_blocks(item, share_button=False)
+
+
+def empty_note(title: str) -> tuple[str, list[Block]]:
+    text = f"{title}: nothing new on this channel's topics today."
+    return text, [_context(escape(text))]

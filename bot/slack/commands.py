@@ -8,18 +8,22 @@ from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import Ack, Respond
+from slack_sdk import WebClient
 
 from bot.services import PaperService
+from bot.slack import channel_commands
 from bot.slack.blocks import answer_message, help_message, notice
 from bot.slack.parsing import Help, Invalid, Later, Search, parse_command
+from bot.subscriptions import SubscriptionService
 
 log = logging.getLogger(__name__)
 Defer = Callable[[Callable[[], None]], None]
 
 
 def handle_papers(
-    ack: Ack, command: dict[str, Any], respond: Respond, papers: PaperService, defer: Defer
-) -> None:
+    ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient, papers: PaperService,
+    channels: SubscriptionService, defer: Defer,
+) -> None:  # fmt: skip
     """Route `/papers ...`: instant answers go in the ack, searches come after it."""
     parsed = parse_command(str(command.get("text") or ""))
     if isinstance(parsed, Help):
@@ -33,7 +37,10 @@ def handle_papers(
         ack(text=f"{parsed.feature} are coming soon. For now, try `/papers <topic>`.")
         return
     ack()
-    defer(lambda: answer_search(parsed, respond, papers))
+    if isinstance(parsed, Search):
+        defer(lambda: answer_search(parsed, respond, papers))
+    else:
+        defer(lambda: channel_commands.run(parsed, command, respond, client, channels))
 
 
 def answer_search(search: Search, respond: Respond, papers: PaperService) -> None:

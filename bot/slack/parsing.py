@@ -10,16 +10,10 @@ from bot.services import DEFAULT_LIMIT, MAX_LIMIT
 
 MAX_TOPIC_CHARS = 300
 
+MAX_SUBSCRIPTION_CHARS = 200
+
 # Words that start subcommands of later features: never searched as a topic.
-LATER = {
-    "subscribe": "Channel subscriptions",
-    "unsubscribe": "Channel subscriptions",
-    "schedule": "Digest schedules",
-    "size": "Digest sizes",
-    "saved": "Reading lists",
-    "export": "Reading list export",
-}
-LATER_ALONE = {"list": "Channel subscriptions", "preview": "Digest previews"}
+LATER = {"saved": "Reading lists", "export": "Reading list export"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +44,66 @@ class Later:
     feature: str
 
 
-Command = Help | Search | Invalid | Later
+@dataclass(frozen=True, slots=True)
+class Subscribe:
+    """Follow a topic in this channel ('' = every trending paper)."""
+
+    topic: str
+
+
+@dataclass(frozen=True, slots=True)
+class Unsubscribe:
+    """Stop following a topic (None = all of them)."""
+
+    topic: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ShowChannel:
+    """The channel's topics, schedule and next digest."""
+
+
+@dataclass(frozen=True, slots=True)
+class SetSchedule:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class SetSize:
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewDigest:
+    """What the channel's next digest would hold."""
+
+
+@dataclass(frozen=True, slots=True)
+class Resume:
+    """Restart a paused digest (after the bot was invited back)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SetNote:
+    """Post a one-line note on days with nothing new (or not)."""
+
+    on: bool
+
+
+Command = (
+    Help
+    | Search
+    | Invalid
+    | Later
+    | Subscribe
+    | Unsubscribe
+    | ShowChannel
+    | SetSchedule
+    | SetSize
+    | PreviewDigest
+    | SetNote
+    | Resume
+)
 
 _USER_OR_SPECIAL = re.compile(r"<[@!][^>]*>")
 _CHANNEL = re.compile(r"<#[A-Z0-9]+(?:\|([^>]*))?>")
@@ -79,9 +132,45 @@ def parse_command(raw: str) -> Command:
         return Help()
     if word in LATER:
         return Later(LATER[word])
-    if word in LATER_ALONE and not rest:
-        return Later(LATER_ALONE[word])
-    return _search(text)
+    channel_command = _channel_command(word, rest.strip())
+    return channel_command if channel_command is not None else _search(text)
+
+
+def _channel_command(word: str, rest: str) -> Command | None:
+    """Subcommands about this channel's digest, or None when `word` starts a topic."""
+    if word == "subscribe":
+        if len(rest) > MAX_SUBSCRIPTION_CHARS:
+            return Invalid(f"A topic can be at most {MAX_SUBSCRIPTION_CHARS} characters.")
+        return Subscribe(rest)
+    if word == "unsubscribe":
+        if not rest:
+            return Invalid(
+                "Which topic? `/papers unsubscribe value alignment`, or "
+                "`/papers unsubscribe all`. `/papers list` shows this channel's topics."
+            )
+        return Unsubscribe(None if rest.lower() == "all" else rest[:MAX_SUBSCRIPTION_CHARS])
+    if word == "schedule":
+        return SetSchedule(rest)
+    if word == "size":
+        if not rest.isdigit() or not 1 <= int(rest) <= MAX_LIMIT:
+            return Invalid(
+                f"`/papers size` takes a number from 1 to {MAX_LIMIT}, like `/papers size 5`."
+            )
+        return SetSize(int(rest))
+    if word == "note":
+        if rest.lower() not in {"on", "off"}:
+            return Invalid(
+                "`/papers note on` posts a one-line note on days with nothing new; "
+                "`/papers note off` (the default) stays quiet."
+            )
+        return SetNote(rest.lower() == "on")
+    if word == "list" and not rest:
+        return ShowChannel()
+    if word == "preview" and not rest:
+        return PreviewDigest()
+    if word == "resume" and not rest:
+        return Resume()
+    return None
 
 
 def _search(text: str) -> Command:

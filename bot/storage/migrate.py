@@ -6,7 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -18,9 +18,21 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
+_LOCK_ID = 7_243_911  # any constant: serialises migrations of several processes on PostgreSQL
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the database schema to `revision` (idempotent)."""
-    command.upgrade(alembic_config(engine), revision)
+    """Bring the database schema to `revision` (idempotent; one process at a time)."""
+    if engine.dialect.name != "postgresql":
+        command.upgrade(alembic_config(engine), revision)
+        return
+    with engine.connect() as lock:
+        lock.execute(text("SELECT pg_advisory_lock(:id)"), {"id": _LOCK_ID})
+        try:
+            command.upgrade(alembic_config(engine), revision)
+        finally:
+            lock.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": _LOCK_ID})
+            lock.commit()
 
 
 def current(engine: Engine) -> str | None:

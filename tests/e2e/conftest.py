@@ -6,6 +6,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
@@ -13,7 +14,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 import httpx
 import pytest
 
-from bot.bootstrap import Runtime, build_runtime
+from bot.bootstrap import Runtime, build_runtime, migrate
 from bot.config import Settings
 from bot.core.window import feed_days
 from tests.fakes.hf import FakeHuggingFace, load_corpus
@@ -71,8 +72,11 @@ class BotServer:
         return self.slack.wait_for_response(response, count=count, timeout=10)[-1]
 
 
-def settings_for(slack: FakeSlack, hf: FakeHuggingFace, **overrides: Any) -> Settings:
+def settings_for(
+    slack: FakeSlack, hf: FakeHuggingFace, database_url: str, **overrides: Any
+) -> Settings:
     values: dict[str, Any] = {
+        "database_url": database_url,
         "slack_bot_token": TOKEN,
         "slack_signing_secret": SECRET,
         "slack_api_url": slack.api_url,
@@ -111,8 +115,16 @@ def serve(runtime: Runtime) -> tuple[str, _ThreadingServer]:
 
 
 @pytest.fixture
-def bot(slack: FakeSlack, hf: FakeHuggingFace) -> Iterator[BotServer]:
-    runtime = build_runtime(settings_for(slack, hf))
+def sqlite_url(tmp_path: Path) -> str:
+    """A migrated SQLite database of the test's own."""
+    url = f"sqlite:///{tmp_path / 'papers.db'}"
+    migrate(Settings(database_url=url))
+    return url
+
+
+@pytest.fixture
+def bot(slack: FakeSlack, hf: FakeHuggingFace, sqlite_url: str) -> Iterator[BotServer]:
+    runtime = build_runtime(settings_for(slack, hf, sqlite_url))
     url, server = serve(runtime)
     with httpx.Client(timeout=10) as http:
         yield BotServer(url, runtime, slack, hf, http)

@@ -88,7 +88,7 @@ def served(
     port = free_port()
     env = clean_env(
         SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=slack.api_url,
-        HF_BASE_URL=hf.url, LOG_LEVEL="WARNING",
+        HF_BASE_URL=hf.url, LOG_LEVEL="WARNING", DATABASE_URL=f"sqlite:///{tmp_path}/bot.db",
     )  # fmt: skip
     proc = subprocess.Popen([*CLI, "serve", "--port", str(port)], env=env, cwd=tmp_path)
     url = f"http://127.0.0.1:{port}"

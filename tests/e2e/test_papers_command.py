@@ -193,12 +193,14 @@ def test_health_and_unknown_paths(bot: BotServer) -> None:
 
 
 def test_later_features_get_a_coming_soon_answer(bot: BotServer) -> None:
-    ack = bot.command("subscribe value alignment")
+    ack = bot.command("saved")
     assert "coming soon" in ack.text
 
 
-def test_the_hf_token_goes_to_hugging_face_only(slack: FakeSlack, hf: FakeHuggingFace) -> None:
-    runtime = build_runtime(settings_for(slack, hf, hf_token="hf_secret"))
+def test_the_hf_token_goes_to_hugging_face_only(
+    slack: FakeSlack, hf: FakeHuggingFace, sqlite_url: str
+) -> None:
+    runtime = build_runtime(settings_for(slack, hf, sqlite_url, hf_token="hf_secret"))
     url, server = serve(runtime)
     try:
         with httpx.Client(timeout=10) as http:

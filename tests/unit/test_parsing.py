@@ -1,6 +1,20 @@
 import pytest
 
-from bot.slack.parsing import Help, Invalid, Later, Search, clean_slack_text, parse_command
+from bot.slack.parsing import (
+    Help,
+    Invalid,
+    Later,
+    PreviewDigest,
+    Search,
+    SetNote,
+    SetSchedule,
+    SetSize,
+    ShowChannel,
+    Subscribe,
+    Unsubscribe,
+    clean_slack_text,
+    parse_command,
+)  # fmt: skip
 
 LIMIT_HELP = "`--limit` takes a number from 1 to 10, like `--limit 3`."
 
@@ -25,8 +39,16 @@ LIMIT_HELP = "`--limit` takes a number from 1 to 10, like `--limit 3`."
             "agents --limit many",
             Invalid(LIMIT_HELP),
         ),
-        ("subscribe value alignment", Later("Channel subscriptions")),
-        ("list", Later("Channel subscriptions")),
+        ("subscribe value alignment", Subscribe("value alignment")),
+        ("subscribe", Subscribe("")),
+        ("unsubscribe all", Unsubscribe(None)),
+        ("unsubscribe <@U1> agents", Unsubscribe("agents")),
+        ("schedule 9:30 Europe/Berlin", SetSchedule("9:30 Europe/Berlin")),
+        ("size 7", SetSize(7)),
+        ("note on", SetNote(True)),
+        ("preview", PreviewDigest()),
+        ("saved", Later("Reading lists")),
+        ("list", ShowChannel()),
         ("list decoding", Search("list decoding", 5)),
     ],
 )
@@ -59,3 +81,13 @@ def test_hostile_text_parses_to_a_bounded_search(text: str) -> None:
     parsed = parse_command(text)
     assert isinstance(parsed, Search)
     assert len(parsed.topic) <= 300
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["unsubscribe", "size 0", "size 11", "size five", "note maybe", "subscribe " + "x" * 201],
+)
+def test_channel_subcommands_with_bad_arguments_explain_themselves(text: str) -> None:
+    parsed = parse_command(text)
+    assert isinstance(parsed, Invalid)
+    assert "/papers" in parsed.message or "characters" in parsed.message

@@ -90,8 +90,11 @@ class Pacer:
 class Poster:
     """Posts messages for background jobs: paced, retried on 429 and 5xx, failures named."""
 
-    def __init__(self, client: WebClient, pacer: Pacer, retries: int = 3) -> None:
+    def __init__(
+        self, client: WebClient, pacer: Pacer, retries: int = 3, transient_wait: float = 2.0
+    ) -> None:
         self._client, self._pacer, self._retries = client, pacer, retries
+        self._transient_wait = transient_wait
 
     def post(self, team_id: str, channel_id: str, text: str, blocks: list[dict[str, Any]]) -> str:
         """Post visibly in the channel (joining it if public and needed); the message ts."""
@@ -102,9 +105,14 @@ class Poster:
             except PostFailed as failure:
                 if failure.retry_after is None or attempt == self._retries:
                     raise
-                self._pacer.hold(team_id, channel_id, failure.retry_after)
+                wait = failure.retry_after * 1.0
+                if (
+                    failure.code != "ratelimited"
+                ):  # 5xx and timeouts: back off, a little more each time
+                    wait = self._transient_wait * (attempt + 1)
+                self._pacer.hold(team_id, channel_id, wait)
                 log.info("team=%s channel=%s: %s, retry in %.1fs", team_id, channel_id,
-                         failure.code, failure.retry_after)  # fmt: skip
+                         failure.code, wait)  # fmt: skip
         raise AssertionError("unreachable")
 
     def direct_message(self, user_id: str, text: str) -> bool:

@@ -61,11 +61,9 @@ class Store:
     ) -> tuple[str, ChannelDigest]:
         """Add a topic ('added', 'exists' or 'full'); creates the channel with `defaults`."""
         with self._tx() as s:
+            _insert_ignore(s, ChannelRow, _new_channel_values(defaults, now))  # races settle here
             row = s.get(ChannelRow, (team_id, channel_id), with_for_update=True)
-            if row is None:
-                row = _new_channel(defaults, now)
-                s.add(row)
-                s.flush()
+            assert row is not None
             topics = _topics(s, team_id, channel_id)
             keys = set(
                 s.scalars(select(SubscriptionRow.topic_key).where(*_of(team_id, channel_id)))
@@ -471,22 +469,14 @@ def _changed(s: Session, statement: Any) -> int:
     return int(result.rowcount)
 
 
-def _new_channel(defaults: ChannelDigest, now: datetime) -> ChannelRow:
+def _new_channel_values(defaults: ChannelDigest, now: datetime) -> dict[str, Any]:
     sched = defaults.schedule
-    return ChannelRow(
-        team_id=defaults.team_id,
-        channel_id=defaults.channel_id,
-        hour=sched.hour,
-        minute=sched.minute,
-        zone=sched.zone,
-        days=sched.days,
-        size=defaults.size,
-        note_when_empty=defaults.note_when_empty,
-        status="active",
-        created_by=defaults.created_by,
-        created_at=now,
-        next_due_at=defaults.next_due_at,
-    )
+    return {
+        "team_id": defaults.team_id, "channel_id": defaults.channel_id, "hour": sched.hour,
+        "minute": sched.minute, "zone": sched.zone, "days": sched.days, "size": defaults.size,
+        "note_when_empty": defaults.note_when_empty, "status": "active",
+        "created_by": defaults.created_by, "created_at": now, "next_due_at": defaults.next_due_at,
+    }  # fmt: skip
 
 
 def _channel(row: ChannelRow, topics: tuple[str, ...]) -> ChannelDigest:

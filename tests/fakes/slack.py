@@ -491,6 +491,7 @@ class FakeSlack(FakeServer):
         self._uploads: dict[str, UploadedFile] = {}
         self._dms: dict[tuple[str, str, str], str] = {}
         self._method_faults: list[_MethodFault] = []
+        self._channel_errors: dict[str, str] = {}
         self._outcomes: dict[int, _Outcome] = {}
         self._parsed: dict[int, _Parsed] = {}
         self._response_urls: dict[str, _ResponseUrlState] = {}
@@ -690,6 +691,14 @@ class FakeSlack(FakeServer):
         reply = Reply(status, _error_body(error, **(extra or {})))
         with self._state:
             self._method_faults.append(_MethodFault(method, reply, times))
+
+    def fail_channel(self, channel_id: str, error: str | None) -> None:
+        """Every chat.postMessage to `channel_id` answers `error` (None: stop failing)."""
+        with self._state:
+            if error is None:
+                self._channel_errors.pop(channel_id, None)
+            else:
+                self._channel_errors[channel_id] = error
 
     def enforce_post_rate(
         self, per_channel_per_second: float | None = 1.0, *, burst: int = 3
@@ -1184,6 +1193,9 @@ class FakeSlack(FakeServer):
         return data
 
     def _chat_post_message(self, bot: TeamBot, params: dict[str, Any]) -> dict[str, Any]:
+        forced = self._channel_errors.get(str(params.get("channel") or ""))
+        if forced is not None:
+            raise SlackError(forced)
         ch = self._postable_channel(bot, params.get("channel"))
         self._check_content(params)
         ts = self._next_ts()

@@ -21,24 +21,29 @@ _PARTIAL_ENTITY = re.compile(r"&#?[a-z0-9]{0,5}$")
 _SAFE_URL = re.compile(r"^https?://[^\s<>|\"]+$")
 
 HELP_TEXT = """*`/papers`* finds trending research papers (Hugging Face Daily Papers, ranked by \
-upvotes over the last {days} feed days).
+upvotes over the last {days} feed days) and sends channels a daily digest.
 
-*Search*
+*Search* (only you see the answer)
 • `/papers value alignment`: trending papers about a topic, best first
-• `/papers diffusion models 3` or `/papers diffusion models --limit 3`: how many \
-(1 to 10, default 5)
+• `/papers diffusion models 3` or `--limit 3`: how many (1 to 10, default 5)
 • `/papers`: today's top trending papers, any topic
-• `/papers help`: this help
+
+*This channel's daily digest* (any member may change it)
+• `/papers subscribe value alignment`: follow a topic (`/papers subscribe`: all papers)
+• `/papers unsubscribe value alignment` or `/papers unsubscribe all`
+• `/papers list`: topics, schedule and the next digest
+• `/papers schedule 09:30 Europe/Berlin weekdays` (or `daily`): when it comes
+• `/papers size 5`: papers per digest (1 to 10) · `/papers note on|off`: a line on quiet days
+• `/papers preview`: what the next digest would hold · `/papers resume`: restart a paused one
 
 *How topics match*
-Words are matched in titles and keywords first, then summaries and abstracts, in any word form \
-(_align_, _aligned_, _alignment_). A multi-word topic must appear together, so *value alignment* \
-does not bring up papers about value functions. When nothing trending matches, you get older \
-matches from Hugging Face's paper search, clearly labelled.
+Titles and keywords count most, then summaries and abstracts, in any word form \
+(_align_, _aligned_, _alignment_). A multi-word topic must appear together, so *value \
+alignment* does not bring up papers about value functions. Nothing is ever padded in.
 
 *On each paper*
-*Save* keeps it for you (reading lists are coming soon). *Share in channel* posts it for everyone.
-Only you see the answers to `/papers` until you share one."""
+*Save* keeps it for you (reading lists are coming soon). *Share in channel* posts it for \
+everyone."""
 
 
 def escape(text: str) -> str:

@@ -18,7 +18,8 @@ from bot.config import Settings
 from bot.digests import DigestService
 from bot.services import PaperService
 from bot.slack.app import build_app
-from bot.slack.poster import Pacer, Poster
+from bot.slack.pacing import Pacer
+from bot.slack.poster import Poster
 from bot.slack.users import zone_lookup
 from bot.slack.web import WSGIApp, create_wsgi_app
 from bot.sources.cache import DailyPaperCache
@@ -120,8 +121,9 @@ def build_runtime(settings: Settings, *, slack: bool = True, socket_mode: bool =
         retry_handlers=[ConnectionErrorRetryHandler()],
     )  # fmt: skip
     pacer = Pacer(per_channel=1.0, per_workspace=1.0 / settings.workspace_posts_per_second)
+    poster = Poster(lambda team_id: background_client)  # one workspace: one token
     digests = DigestService(
-        store, cache, Poster(background_client, pacer), window_days=settings.trending_days,
+        store, cache, poster, pacer, window_days=settings.trending_days,
         grace=timedelta(minutes=settings.digest_grace_minutes), threads=settings.digest_threads,
     )  # fmt: skip
     channels = SubscriptionService(

@@ -9,6 +9,8 @@ Exactly once, across processes and crashes:
    sent and marked sent after. A send that failed is retried on a later tick; a send that was
    in flight when its worker died is never repeated (its fate is unknown, so nothing is posted
    twice).
+Posting is paced by a dispatcher: every channel's posts at most one a second, every
+workspace's at its own pace, all channels at once, no thread asleep per channel.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import logging
 import os
 import socket
 import uuid
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -28,12 +31,15 @@ from bot.core.schedule import local_date, next_run
 from bot.core.topics import parse_topic
 from bot.services import PaperWindow
 from bot.slack.blocks import digest_header, digest_paper, empty_note
+from bot.slack.pacing import DONE, NEXT, Dispatcher, Pacer, Step
 from bot.slack.poster import CHANNEL_GONE, WORKSPACE_DEAD, Poster, PostFailed
 from bot.storage.repositories import Store
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=10)
-GIVE_UP_AFTER = timedelta(hours=12)  # a run that cannot finish by then is dropped
+GIVE_UP_AFTER = timedelta(hours=36)  # a run that cannot finish by then is dropped
+MAX_TRIES = 4  # per post within one tick; then it waits for a later tick
+STOPS_CHANNEL = {"not_in_channel", "restricted_action", "missing_scope", "ekm_access_denied"}
 
 
 @dataclass
@@ -53,6 +59,22 @@ class TickReport:
                 f"{len(self.channels_stopped)} channels stopped")  # fmt: skip
 
 
+@dataclass
+class _Message:
+    kind: str  # header | note | paper
+    text: str
+    blocks: list[dict[str, object]]
+    arxiv_id: str = ""
+    tries: int = 0
+
+
+@dataclass
+class _Plan:
+    key: RunKey
+    channel: ChannelDigest
+    messages: deque[_Message]
+
+
 class DigestService:
     """Posts due digests; safe to run in several processes at once."""
 
@@ -61,15 +83,17 @@ class DigestService:
         store: Store,
         papers: PaperWindow,
         poster: Poster,
+        pacer: Pacer,
         *,
         window_days: int = 7,
         grace: timedelta = timedelta(hours=2),
         threads: int = 16,
+        transient_wait: float = 2.0,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        self._store, self._papers, self._poster = store, papers, poster
+        self._store, self._papers, self._poster, self._pacer = store, papers, poster, pacer
         self._days, self._grace, self._threads = window_days, grace, threads
-        self._clock = clock
+        self._transient_wait, self._clock = transient_wait, clock
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
     def send_due_digests(self, now: datetime) -> TickReport:
@@ -80,160 +104,189 @@ class DigestService:
         runs = self._store.lease_runs(self.owner, now, LEASE)
         report.runs = len(runs)
         if runs:
-            with ThreadPoolExecutor(min(self._threads, len(runs)), "digest") as pool:
-                for outcome in pool.map(lambda key: self._work(key, now), runs):
-                    report.posted += outcome.posted
-                    report.failed += outcome.failed
-                    report.channels_stopped += outcome.channels_stopped
+            with ThreadPoolExecutor(min(self._threads, len(runs)), "digest-plan") as pool:
+                plans = [p for p in pool.map(lambda k: self._plan(k, now), runs) if p]
+            jobs = [_RunJob(self, plan, report, now) for plan in plans]
+            Dispatcher(self._pacer, self._threads).run(jobs)
         if report.opened or report.runs:
             log.info(report.line())
         return report
 
+    # -- opening runs -----------------------------------------------------------------------
     def _open(self, channel: ChannelDigest, now: datetime, report: TickReport) -> None:
         following = next_run(channel.schedule, now)
         late = now - channel.next_due_at > self._grace
-        run = (
-            None
-            if late
-            else RunKey(
-                channel.team_id,
-                channel.channel_id,
-                local_date(channel.next_due_at, channel.schedule.zone),
-            )
-        )
-        if self._store.advance(channel, following, run, now):  # fmt: skip
-            if late:
-                report.skipped_late += 1
-                log.warning("team=%s channel=%s: digest due %s skipped (too late)",
-                            channel.team_id, channel.channel_id, channel.next_due_at)  # fmt: skip
-            else:
-                report.opened += 1
+        day = local_date(channel.next_due_at, channel.schedule.zone)
+        run = None if late else RunKey(channel.team_id, channel.channel_id, day)
+        if not self._store.advance(channel, following, run, now):
+            return  # another worker moved it on
+        if late:
+            report.skipped_late += 1
+            log.warning("team=%s channel=%s: digest due %s skipped (too late)",
+                        channel.team_id, channel.channel_id, channel.next_due_at)  # fmt: skip
+        else:
+            report.opened += 1
 
-    def _work(self, key: RunKey, now: datetime) -> TickReport:
-        """Work one leased run; never raises (a failing channel never stops the others)."""
-        outcome = TickReport()
+    # -- planning a run -----------------------------------------------------------------------
+    def _plan(self, key: RunKey, now: datetime) -> _Plan | None:
+        """What the run still has to post (None: nothing, the run is settled here)."""
         try:
-            self._work_run(key, now, outcome)
+            return self._plan_run(key, now)
         except Exception:
-            log.exception("team=%s channel=%s: digest run failed", key.team_id, key.channel_id)
+            log.exception("team=%s channel=%s: planning the digest failed", *_where(key))
             self._store.release_run(key, self.owner)
-        return outcome
+            return None
 
-    def _work_run(self, key: RunKey, now: datetime, outcome: TickReport) -> None:
-        channel = self._store.channel(key.team_id, key.channel_id)
+    def _plan_run(self, key: RunKey, now: datetime) -> _Plan | None:
+        channel = self._store.channel(*_where(key))
         if channel is None or channel.status != "active":
             self._store.finish_run(key, self.owner, "skipped", self._clock())
-            return
+            return None
         got = self._papers.window(digest_days(now, self._days))
         if not got.papers and got.failed:
-            self._retry_or_drop(key, now, "no paper data")
-            return
+            self.retry_or_drop(key, now, "no paper data")
+            return None
+        topics = [] if "" in channel.topics else [parse_topic(t) for t in channel.topics]
         slots = channel.size - self._store.run_post_count(key)
-        topics = [parse_topic(t) for t in channel.topics if t]
-        if "" in channel.topics:
-            topics = []  # one unfiltered subscription means everything
         chosen = select(got.papers, topics, self._store.posted_ids(*_where(key)), now, slots)
-        if not chosen:
-            self._finish_empty(key, channel)
-            return
-        try:
-            if not self._send_header(key, channel, len(chosen)):
-                self._retry_or_drop(key, now, "header not sent")
-                return
-            self._store.keep_papers([r.paper for r in chosen], self._clock())
-            self._send_papers(key, chosen, outcome)
-        except PostFailed as failure:
-            self._channel_failed(key, channel, failure, outcome)
-            return
-        if self._store.retryable(key):
-            self._retry_or_drop(key, now, "some papers failed")
-        else:
-            self._store.finish_run(key, self.owner, "done", self._clock())
-
-    def _send_header(self, key: RunKey, channel: ChannelDigest, count: int) -> bool:
-        """True when the header is (or was already) in the channel."""
-        if not self._store.claim_header(key):
-            return self._store.header_state(key) != "pending"
         title = header_title(list(channel.topics), key.digest_date)
-        text, blocks = digest_header(title, count, channel.topics)
-        try:
-            ts = self._poster.post(key.team_id, key.channel_id, text, blocks)
-        except PostFailed as failure:
-            self._store.header_done(key, None)
-            if failure.retry_after is not None:
-                return False
-            raise
-        self._store.header_done(key, ts)
-        return True
+        messages: deque[_Message] = deque()
+        if not chosen:
+            if channel.note_when_empty:
+                messages.append(_Message("note", *empty_note(title)))
+            else:
+                self._store.finish_run(key, self.owner, "done", self._clock())
+                return None
+        else:
+            messages.append(_Message("header", *digest_header(title, len(chosen), channel.topics)))
+            messages.extend(_paper_message(item) for item in chosen)
+            self._store.keep_papers([r.paper for r in chosen], self._clock())
+        return _Plan(key, channel, messages)
 
-    def _send_papers(self, key: RunKey, chosen: list[Ranked], outcome: TickReport) -> None:
-        for item in chosen:
-            arxiv_id = item.paper.arxiv_id
-            if not self._store.claim_post(key, arxiv_id, self.owner, self._clock()):
-                continue  # another worker has it, or it is done
-            text, blocks = digest_paper(item)
-            try:
-                ts = self._poster.post(key.team_id, key.channel_id, text, blocks)
-            except PostFailed as failure:
-                self._store.post_failed(key, arxiv_id, failure.code)
-                outcome.failed += 1
-                if failure.retry_after is None and _stops_channel(failure.code):
-                    raise
-                continue
-            self._store.post_sent(key, arxiv_id, ts, self._clock())
-            outcome.posted += 1
+    # -- when a run ends ------------------------------------------------------------------------
+    def finish(self, plan: _Plan, now: datetime) -> None:
+        if self._store.retryable(plan.key):
+            self.retry_or_drop(plan.key, now, "some papers failed")
+        else:
+            self._store.finish_run(plan.key, self.owner, "done", self._clock())
 
-    def _finish_empty(self, key: RunKey, channel: ChannelDigest) -> None:
-        if channel.note_when_empty and self._store.claim_header(key):
-            title = header_title(list(channel.topics), key.digest_date)
-            text, blocks = empty_note(title)
-            try:
-                ts = self._poster.post(key.team_id, key.channel_id, text, blocks)
-            except PostFailed:
-                ts = None
-            self._store.header_done(key, ts)
-        self._store.finish_run(key, self.owner, "done", self._clock())
-
-    def _channel_failed(
-        self, key: RunKey, channel: ChannelDigest, failure: PostFailed, outcome: TickReport
-    ) -> None:
+    def stop_channel(self, plan: _Plan, failure: PostFailed, report: TickReport) -> None:
         """A Slack error that stops this channel (or workspace): record it and tell a person."""
-        where = f"team={key.team_id} channel={key.channel_id}"
-        log.warning("%s: digest stopped: %s", where, failure.code)
+        key, channel = plan.key, plan.channel
+        log.warning("team=%s channel=%s: digest stopped: %s", *_where(key), failure.code)
         if failure.code in WORKSPACE_DEAD:
             self._store.set_workspace_active(key.team_id, False, failure.code, self._clock())
         elif failure.code in CHANNEL_GONE:
             self._store.update_channel(*_where(key), status="inactive", status_reason=failure.code)
-            self._tell_owner(channel, _GONE.format(channel=key.channel_id))
+            self._poster.direct_message(key.team_id, channel.created_by,
+                                        _GONE.format(channel=key.channel_id))  # fmt: skip
         else:
             self._store.update_channel(*_where(key), status="paused", status_reason=failure.code)
-            self._tell_owner(channel, _PAUSED.format(channel=key.channel_id, code=failure.code))
-        outcome.channels_stopped.append(key.channel_id)
+            text = _PAUSED.format(channel=key.channel_id, code=failure.code)
+            self._poster.direct_message(key.team_id, channel.created_by, text)
+        report.channels_stopped.append(key.channel_id)
         self._store.finish_run(key, self.owner, "skipped", self._clock())
 
-    def _tell_owner(self, channel: ChannelDigest, text: str) -> None:
-        self._poster.direct_message(channel.created_by, text)
-
-    def _retry_or_drop(self, key: RunKey, now: datetime, why: str) -> None:
+    def retry_or_drop(self, key: RunKey, now: datetime, why: str) -> None:
         run_start = datetime.combine(key.digest_date, datetime.min.time(), tzinfo=UTC)
-        if now - run_start > GIVE_UP_AFTER + timedelta(days=1):
+        if now - run_start > GIVE_UP_AFTER:
             log.warning("team=%s channel=%s: digest of %s dropped: %s",
-                        key.team_id, key.channel_id, key.digest_date, why)  # fmt: skip
+                        *_where(key), key.digest_date, why)  # fmt: skip
             self._store.finish_run(key, self.owner, "skipped", self._clock())
         else:
             log.info("team=%s channel=%s: digest of %s retried later: %s",
-                     key.team_id, key.channel_id, key.digest_date, why)  # fmt: skip
+                     *_where(key), key.digest_date, why)  # fmt: skip
             self._store.release_run(key, self.owner)
+
+    # -- one post ---------------------------------------------------------------------------------
+    def claim(self, plan: _Plan, message: _Message) -> bool:
+        if message.kind == "paper":
+            return self._store.claim_post(plan.key, message.arxiv_id, self.owner, self._clock())
+        return self._store.claim_header(plan.key)
+
+    def post(self, plan: _Plan, message: _Message) -> str:
+        return self._poster.post(*_where(plan.key), message.text, message.blocks)
+
+    def sent(self, plan: _Plan, message: _Message, ts: str) -> None:
+        if message.kind == "paper":
+            self._store.post_sent(plan.key, message.arxiv_id, ts, self._clock())
+        else:
+            self._store.header_done(plan.key, ts)
+
+    def unsent(self, plan: _Plan, message: _Message, failure: PostFailed) -> None:
+        if message.kind == "paper":
+            self._store.post_failed(plan.key, message.arxiv_id, failure.code)
+        else:
+            self._store.header_done(plan.key, None)
+
+    def backoff(self, failure: PostFailed, tries: int) -> float:
+        if failure.code == "ratelimited":
+            return failure.retry_after or 1.0
+        return self._transient_wait * tries
+
+
+class _RunJob:
+    """One run's posts, in order, one per dispatcher step; never raises."""
+
+    def __init__(self, service: DigestService, plan: _Plan, report: TickReport, now: datetime):
+        self.team_id, self.channel_id = plan.key.team_id, plan.key.channel_id
+        self._service, self._plan, self._report, self._now = service, plan, report, now
+
+    def step(self) -> Step:
+        plan, service = self._plan, self._service
+        if not plan.messages:
+            service.finish(plan, self._now)
+            return DONE
+        message = plan.messages[0]
+        if message.tries == 0 and not service.claim(plan, message):
+            plan.messages.popleft()  # another worker has it, or it is already done
+            return self._next_or_finish()
+        message.tries += 1
+        try:
+            ts = service.post(plan, message)
+        except PostFailed as failure:
+            return self._failed(message, failure)
+        service.sent(plan, message, ts)
+        if message.kind == "paper":
+            self._report.posted += 1
+        plan.messages.popleft()
+        return self._next_or_finish()
+
+    def _failed(self, message: _Message, failure: PostFailed) -> Step:
+        plan, service = self._plan, self._service
+        if failure.retry_after is not None and message.tries < MAX_TRIES:
+            return Step(more=True, wait=service.backoff(failure, message.tries))
+        service.unsent(plan, message, failure)
+        if message.kind == "paper":
+            self._report.failed += 1
+        stops = (
+            failure.code in WORKSPACE_DEAD
+            or failure.code in CHANNEL_GONE
+            or (failure.code in STOPS_CHANNEL)
+        )
+        if stops:
+            service.stop_channel(plan, failure, self._report)
+            return DONE
+        if message.kind != "paper":  # no header: no papers either, try the run again later
+            service.retry_or_drop(plan.key, self._now, f"header not sent: {failure.code}")
+            return DONE
+        plan.messages.popleft()
+        return self._next_or_finish()
+
+    def _next_or_finish(self) -> Step:
+        if self._plan.messages:
+            return NEXT
+        self._service.finish(self._plan, self._now)
+        return DONE
+
+
+def _paper_message(item: Ranked) -> _Message:
+    text, blocks = digest_paper(item)
+    return _Message("paper", text, blocks, arxiv_id=item.paper.arxiv_id)
 
 
 def _where(key: RunKey) -> tuple[str, str]:
     return key.team_id, key.channel_id
-
-
-def _stops_channel(code: str) -> bool:
-    return code in WORKSPACE_DEAD or code in CHANNEL_GONE or code in {
-        "not_in_channel", "restricted_action", "missing_scope", "ekm_access_denied",
-    }  # fmt: skip
 
 
 _PAUSED = (

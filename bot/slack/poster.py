@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -54,73 +52,22 @@ class PostFailed(Exception):
         return FAILURE_TEXT.get(self.code, GENERIC_FAILURE)
 
 
-class Pacer:
-    """Spaces posts: at least `per_channel` seconds apart in a channel and `per_workspace`
-    seconds apart in a workspace. Callers reserve a slot and sleep until it comes."""
-
-    def __init__(
-        self,
-        per_channel: float = 1.0,
-        per_workspace: float = 0.05,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self._per_channel, self._per_workspace = per_channel, per_workspace
-        self._clock, self._sleep = clock, sleep
-        self._next: dict[str, float] = {}
-        self._lock = threading.Lock()
-
-    def wait(self, team_id: str, channel_id: str) -> None:
-        channel_key, team_key = f"{team_id}/{channel_id}", team_id
-        with self._lock:
-            now = self._clock()
-            slot = max(now, self._next.get(channel_key, 0.0), self._next.get(team_key, 0.0))
-            self._next[channel_key] = slot + self._per_channel
-            self._next[team_key] = slot + self._per_workspace
-        if slot > now:
-            self._sleep(slot - now)
-
-    def hold(self, team_id: str, channel_id: str, seconds: float) -> None:
-        """Slack said wait (429 Retry-After): nothing more to this channel until then."""
-        key = f"{team_id}/{channel_id}"
-        with self._lock:
-            self._next[key] = max(self._next.get(key, 0.0), self._clock() + seconds)
-
-
 class Poster:
-    """Posts messages for background jobs: paced, retried on 429 and 5xx, failures named."""
+    """Posts for background jobs with each workspace's client; one attempt, failures named."""
 
-    def __init__(
-        self, client: WebClient, pacer: Pacer, retries: int = 3, transient_wait: float = 2.0
-    ) -> None:
-        self._client, self._pacer, self._retries = client, pacer, retries
-        self._transient_wait = transient_wait
+    def __init__(self, clients: Callable[[str], WebClient]) -> None:
+        self._clients = clients
 
     def post(self, team_id: str, channel_id: str, text: str, blocks: list[dict[str, Any]]) -> str:
         """Post visibly in the channel (joining it if public and needed); the message ts."""
-        for attempt in range(self._retries + 1):
-            self._pacer.wait(team_id, channel_id)
-            try:
-                return post_message(self._client, channel_id, text, blocks)
-            except PostFailed as failure:
-                if failure.retry_after is None or attempt == self._retries:
-                    raise
-                wait = failure.retry_after * 1.0
-                if (
-                    failure.code != "ratelimited"
-                ):  # 5xx and timeouts: back off, a little more each time
-                    wait = self._transient_wait * (attempt + 1)
-                self._pacer.hold(team_id, channel_id, wait)
-                log.info("team=%s channel=%s: %s, retry in %.1fs", team_id, channel_id,
-                         failure.code, wait)  # fmt: skip
-        raise AssertionError("unreachable")
+        return post_message(self._clients(team_id), channel_id, text, blocks)
 
-    def direct_message(self, user_id: str, text: str) -> bool:
+    def direct_message(self, team_id: str, user_id: str, text: str) -> bool:
         """A one-line DM to a person (e.g. the one who set up a channel); False if it failed."""
         try:
-            self._client.chat_postMessage(channel=user_id, text=text)
-        except SlackApiError as exc:
-            log.warning("DM to %s failed: %s", user_id, exc.response.get("error"))
+            self._clients(team_id).chat_postMessage(channel=user_id, text=text)
+        except (SlackApiError, OSError) as exc:
+            log.warning("team=%s DM to %s failed: %s", team_id, user_id, exc)
             return False
         return True
 

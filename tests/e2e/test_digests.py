@@ -17,7 +17,8 @@ from sqlalchemy import select
 
 from bot.core.window import feed_days
 from bot.digests import DigestService
-from bot.slack.poster import Pacer, Poster
+from bot.slack.pacing import Pacer
+from bot.slack.poster import Poster
 from bot.sources.cache import DailyPaperCache
 from bot.sources.hf import HuggingFaceClient
 from bot.storage.database import create_database_engine
@@ -70,8 +71,8 @@ def world(slack: FakeSlack, hf: FakeHuggingFace, database_url: str) -> Iterator[
         """A worker as a process of its own would be: its own paper cache and database pool."""
         cache = DailyPaperCache(HuggingFaceClient(http, hf.url), refresh=timedelta(minutes=30))
         pacer = Pacer(per_channel=per_channel, per_workspace=0.0)
-        poster = Poster(client, pacer, transient_wait=0.01)
-        return DigestService(Store(engine), cache, poster, grace=timedelta(minutes=120))
+        return DigestService(Store(engine), cache, Poster(lambda team: client), pacer,
+                             grace=timedelta(minutes=120), transient_wait=0.01)  # fmt: skip
 
     yield World(slack, hf, store, channels, make)
     http.close()

@@ -60,6 +60,12 @@ class Upstreams:
         reply.raise_for_status()
         return float(reply.json()["at"])
 
+    def post_log(self) -> list[dict[str, Any]]:
+        """Every chat.postMessage the Slack fake received, with status, team and paper."""
+        reply = httpx.get(self.slack_url + "/_fake/posts", timeout=120)
+        reply.raise_for_status()
+        return list(reply.json())
+
     def arrivals(self, prefix: str, count: int, timeout: float = 60) -> dict[str, float]:
         """path -> arrival time of the first `count` calls under `prefix` on the Slack fake."""
         deadline = time.monotonic() + timeout
@@ -71,9 +77,9 @@ class Upstreams:
 
 
 @contextmanager
-def fakes() -> Iterator[Upstreams]:
-    """Start bench/upstreams.py; yield where its fakes listen."""
-    argv = [sys.executable, "-m", "bench.upstreams"]
+def fakes(*options: str) -> Iterator[Upstreams]:
+    """Start bench/upstreams.py (with `options`); yield where its fakes listen."""
+    argv = [sys.executable, "-m", "bench.upstreams", *options]
     proc = subprocess.Popen(
         argv, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
     )

@@ -39,6 +39,14 @@ class Pacer:
             self._next[team_id] = slot + self._per_workspace
             return slot
 
+    def posted(self, team_id: str, channel_id: str) -> None:
+        """A post just completed: count the spacing from now, not from its planned slot, so a
+        post that went out late never crowds the next one."""
+        channel_key, now = f"{team_id}/{channel_id}", self._clock()
+        with self._lock:
+            self._next[channel_key] = max(self._next.get(channel_key, 0.0), now + self._per_channel)
+            self._next[team_id] = max(self._next.get(team_id, 0.0), now + self._per_workspace)
+
     def hold(self, team_id: str, channel_id: str, seconds: float) -> None:
         """Nothing more to this channel for `seconds` (Slack said so)."""
         key = f"{team_id}/{channel_id}"
@@ -115,6 +123,7 @@ class Dispatcher:
                     busy[0] -= 1
                     if step.more:
                         job = entry.job
+                        self._pacer.posted(job.team_id, job.channel_id)
                         if step.wait:
                             self._pacer.hold(job.team_id, job.channel_id, step.wait)
                         slot = self._pacer.reserve(job.team_id, job.channel_id)

@@ -496,6 +496,8 @@ class FakeSlack(FakeServer):
         self._parsed: dict[int, _Parsed] = {}
         self._response_urls: dict[str, _ResponseUrlState] = {}
         self._post_rate: float | None = None
+        self._team_rate: float | None = None
+        self._team_burst = 1
         self._post_burst = 3
         self._buckets: dict[tuple[str, str], _Bucket] = {}
         self._handlers: dict[str, Handler] = {
@@ -692,6 +694,27 @@ class FakeSlack(FakeServer):
         with self._state:
             self._method_faults.append(_MethodFault(method, reply, times))
 
+    def enforce_workspace_rate(self, per_second: float | None, *, burst: int = 5) -> None:
+        """Answer chat.postMessage with 429 when one workspace posts faster than `per_second`
+        (a token bucket per team holding `burst` posts). None: no workspace limit."""
+        with self._state:
+            self._team_rate, self._team_burst = per_second, burst
+
+    def post_log(self) -> list[dict[str, Any]]:
+        """Every chat.postMessage as {team, channel, status, at, paper}: for benches."""
+        out = []
+        for call in self.api_calls("chat.postMessage"):
+            bot = self.tokens.get(call.token or "")
+            blocks = call.params.get("blocks") or []
+            papers = [b.get("block_id", "") for b in blocks if isinstance(b, dict)
+                      and b.get("type") == "actions"]  # fmt: skip
+            out.append({
+                "team": bot.team_id if bot else None, "channel": call.params.get("channel"),
+                "status": call.status, "ok": call.ok, "at": call.at,
+                "paper": papers[0] if papers else None,
+            })  # fmt: skip
+        return out
+
     def fail_channel(self, channel_id: str, error: str | None) -> None:
         """Every chat.postMessage to `channel_id` answers `error` (None: stop failing)."""
         with self._state:
@@ -877,7 +900,9 @@ class FakeSlack(FakeServer):
     # -- routing -------------------------------------------------------------------------------
     def route(self, call: Call) -> Reply:
         try:
-            if call.path.startswith("/api/"):
+            if call.path == "/_fake/posts":
+                reply = Reply(200, self.post_log())
+            elif call.path.startswith("/api/"):
                 reply = self._route_api(call)
             elif call.path.startswith("/response/"):
                 reply = self._route_response(call)
@@ -946,15 +971,19 @@ class FakeSlack(FakeServer):
         return None
 
     def _check_post_rate(self, bot: TeamBot, channel: str) -> Reply | None:
-        rate = self._post_rate
+        team_limited = self._take_token(("team", bot.team_id), self._team_rate, self._team_burst)
+        if team_limited is not None:
+            return team_limited
+        return self._take_token((bot.team_id, channel), self._post_rate, self._post_burst)
+
+    def _take_token(self, key: tuple[str, str], rate: float | None, burst: int) -> Reply | None:
         if rate is None or rate <= 0:
             return None
         now = time.monotonic()
-        key = (bot.team_id, channel)
         bucket = self._buckets.get(key)
         if bucket is None:
-            bucket = self._buckets[key] = _Bucket(float(self._post_burst), now)
-        bucket.tokens = min(float(self._post_burst), bucket.tokens + (now - bucket.updated) * rate)
+            bucket = self._buckets[key] = _Bucket(float(burst), now)
+        bucket.tokens = min(float(burst), bucket.tokens + (now - bucket.updated) * rate)
         bucket.updated = now
         if bucket.tokens >= 1.0:
             bucket.tokens -= 1.0

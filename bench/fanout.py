@@ -94,7 +94,7 @@ def main() -> None:
             )
             # a little under the enforced limits, so network jitter does not earn 429s
             pacer = Pacer(per_channel=1.02 / args.channel_rate,
-                          per_workspace=1.02 / args.workspace_rate)  # fmt: skip
+                          per_workspace=1.05 / args.workspace_rate)  # fmt: skip
             service = DigestService(store, cache, Poster(clients.__getitem__), pacer,
                                     threads=args.threads)  # fmt: skip
             rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -34,9 +34,9 @@ def main() -> None:
             for channel in range(args.channels):
                 slack.add_channel(f"C{team:03d}{channel:04d}", team_id=team_id)
         if args.channel_rate:
-            slack.enforce_post_rate(args.channel_rate, burst=1)
+            slack.enforce_post_rate(args.channel_rate, burst=2)
         if args.workspace_rate:
-            slack.enforce_workspace_rate(args.workspace_rate, burst=2)
+            slack.enforce_workspace_rate(args.workspace_rate, burst=3)
         hf.serve_days(feed_days(now, 7))
         print(json.dumps({"slack": slack.url, "hf": hf.url}), flush=True)
         sys.stdin.read()

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from bot.core.digest import digest_days, header_title, select
-from bot.core.models import ChannelDigest, Ranked, RunKey
+from bot.core.models import ChannelDigest, Paper, Ranked, RunKey
 from bot.core.schedule import local_date, next_run
 from bot.core.topics import parse_topic
 from bot.services import PaperWindow
@@ -95,6 +95,7 @@ class DigestService:
         self._days, self._grace, self._threads = window_days, grace, threads
         self._transient_wait, self._clock = transient_wait, clock
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self._kept: set[str] = set()  # paper snapshots stored this tick
 
     def send_due_digests(self, now: datetime) -> TickReport:
         """Open the runs that are due at `now`, then work every open run nobody holds."""
@@ -103,6 +104,7 @@ class DigestService:
             self._open(channel, now, report)
         runs = self._store.lease_runs(self.owner, now, LEASE)
         report.runs = len(runs)
+        self._kept = set()
         if runs:
             with ThreadPoolExecutor(min(self._threads, len(runs)), "digest-plan") as pool:
                 plans = [p for p in pool.map(lambda k: self._plan(k, now), runs) if p]
@@ -160,8 +162,15 @@ class DigestService:
         else:
             messages.append(_Message("header", *digest_header(title, len(chosen), channel.topics)))
             messages.extend(_paper_message(item) for item in chosen)
-            self._store.keep_papers([r.paper for r in chosen], self._clock())
+            self._keep([r.paper for r in chosen])
         return _Plan(key, channel, messages)
+
+    def _keep(self, papers: list[Paper]) -> None:
+        """Snapshot papers once per tick, however many channels post them."""
+        new = [p for p in papers if p.arxiv_id not in self._kept]
+        if new:
+            self._kept.update(p.arxiv_id for p in new)
+            self._store.keep_papers(new, self._clock())
 
     # -- when a run ends ------------------------------------------------------------------------
     def finish(self, plan: _Plan, now: datetime) -> None:

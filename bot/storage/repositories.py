@@ -8,7 +8,18 @@ from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Engine, and_, delete, func, or_, select, update
+from sqlalchemy import (
+    Connection,
+    CursorResult,
+    Engine,
+    Table,
+    and_,
+    delete,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -23,6 +34,11 @@ from bot.storage.schema import (
     WorkspaceRow,
 )
 
+# Core tables for writes: plain DML, without the ORM's per-statement bookkeeping.
+CHANNELS = cast(Table, ChannelRow.__table__)
+RUNS = cast(Table, DigestRunRow.__table__)
+POSTS = cast(Table, PostRow.__table__)
+SUBSCRIPTIONS = cast(Table, SubscriptionRow.__table__)
 POSTED = ("sending", "sent", "unknown")  # states that count as "already in the channel"
 MAX_POST_ATTEMPTS = 5
 
@@ -34,9 +50,16 @@ class Store:
         self._engine = engine
 
     @contextmanager
-    def _tx(self) -> Iterator[Session]:
+    def _session(self) -> Iterator[Session]:
+        """An ORM transaction: for reading and writing whole rows."""
         with Session(self._engine, expire_on_commit=False) as session, session.begin():
             yield session
+
+    @contextmanager
+    def _tx(self) -> Iterator[Connection]:
+        """A Core transaction: the hot paths of digests (claims, marks, leases) use these."""
+        with self._engine.begin() as connection:
+            yield connection
 
     def ping(self) -> bool:
         with self._tx() as s:
@@ -44,7 +67,7 @@ class Store:
 
     # -- channels and subscriptions --------------------------------------------------------
     def channel(self, team_id: str, channel_id: str) -> ChannelDigest | None:
-        with self._tx() as s:
+        with self._session() as s:
             row = s.get(ChannelRow, (team_id, channel_id))
             return _channel(row, _topics(s, team_id, channel_id)) if row else None
 
@@ -60,7 +83,7 @@ class Store:
         max_topics: int,
     ) -> tuple[str, ChannelDigest]:
         """Add a topic ('added', 'exists' or 'full'); creates the channel with `defaults`."""
-        with self._tx() as s:
+        with self._session() as s:
             _insert_ignore(s, ChannelRow, _new_channel_values(defaults, now))  # races settle here
             row = s.get(ChannelRow, (team_id, channel_id), with_for_update=True)
             assert row is not None
@@ -92,13 +115,13 @@ class Store:
             where = [*_of(team_id, channel_id)]
             if topic_key is not None:
                 where.append(SubscriptionRow.topic_key == topic_key)
-            removed = _changed(s, delete(SubscriptionRow).where(*where))
+            removed = _changed(s, delete(SUBSCRIPTIONS).where(*where))
             remaining = s.scalar(
                 select(func.count()).select_from(SubscriptionRow).where(*_of(team_id, channel_id))
             )
             if not remaining:
                 s.execute(
-                    delete(ChannelRow).where(
+                    delete(CHANNELS).where(
                         ChannelRow.team_id == team_id, ChannelRow.channel_id == channel_id
                     )
                 )
@@ -118,7 +141,7 @@ class Store:
             "status_reason",
         }
         assert set(values) <= allowed, set(values) - allowed
-        with self._tx() as s:
+        with self._session() as s:
             row = s.get(ChannelRow, (team_id, channel_id), with_for_update=True)
             if row is None:
                 return None
@@ -127,7 +150,7 @@ class Store:
             return _channel(row, _topics(s, team_id, channel_id))
 
     def channels_created_by(self, team_id: str, user_id: str) -> list[ChannelDigest]:
-        with self._tx() as s:
+        with self._session() as s:
             rows = s.scalars(
                 select(ChannelRow).where(
                     ChannelRow.team_id == team_id, ChannelRow.created_by == user_id
@@ -139,7 +162,7 @@ class Store:
     def set_workspace_active(
         self, team_id: str, active: bool, reason: str | None, now: datetime
     ) -> None:
-        with self._tx() as s:
+        with self._session() as s:
             row = s.get(WorkspaceRow, team_id, with_for_update=True)
             if row is None:
                 s.add(
@@ -153,7 +176,7 @@ class Store:
     # -- digest runs -------------------------------------------------------------------------
     def due_channels(self, now: datetime, limit: int = 10_000) -> list[ChannelDigest]:
         """Active channels of active workspaces whose next digest time has come."""
-        with self._tx() as s:
+        with self._session() as s:
             inactive = select(WorkspaceRow.team_id).where(WorkspaceRow.active.is_(False))
             rows = s.scalars(
                 select(ChannelRow)
@@ -177,7 +200,7 @@ class Store:
         with self._tx() as s:
             moved = _changed(
                 s,
-                update(ChannelRow)
+                update(CHANNELS)
                 .where(
                     ChannelRow.team_id == channel.team_id,
                     ChannelRow.channel_id == channel.channel_id,
@@ -222,13 +245,13 @@ class Store:
             free = or_(DigestRunRow.lease_until.is_(None), DigestRunRow.lease_until < now)
             taken = _changed(
                 s,
-                update(DigestRunRow)
+                update(RUNS)
                 .where(_run(key), DigestRunRow.status == "open", free)
                 .values(owner=owner, lease_until=now + lease),
             )
             if taken == 1:  # a previous holder died mid-send: those posts are of unknown fate
                 s.execute(
-                    update(PostRow)
+                    update(POSTS)
                     .where(_run_posts(key), PostRow.state == "sending", PostRow.owner != owner)
                     .values(state="unknown")
                 )
@@ -239,7 +262,7 @@ class Store:
             return (
                 _changed(
                     s,
-                    update(DigestRunRow)
+                    update(RUNS)
                     .where(_run(key), DigestRunRow.owner == owner)
                     .values(lease_until=until),
                 )
@@ -249,7 +272,7 @@ class Store:
     def finish_run(self, key: RunKey, owner: str, status: str, now: datetime) -> None:
         with self._tx() as s:
             s.execute(
-                update(DigestRunRow)
+                update(RUNS)
                 .where(_run(key), DigestRunRow.owner == owner)
                 .values(status=status, finished_at=now, lease_until=None)
             )
@@ -258,7 +281,7 @@ class Store:
         """Give a run back (to retry later) without finishing it."""
         with self._tx() as s:
             s.execute(
-                update(DigestRunRow)
+                update(RUNS)
                 .where(_run(key), DigestRunRow.owner == owner)
                 .values(owner=None, lease_until=None)
             )
@@ -269,7 +292,7 @@ class Store:
             return (
                 _changed(
                     s,
-                    update(DigestRunRow)
+                    update(RUNS)
                     .where(_run(key), DigestRunRow.header_state == "pending")
                     .values(header_state="sending"),
                 )
@@ -280,9 +303,7 @@ class Store:
         """Sent (with its ts), or None: not sent, may be tried again."""
         with self._tx() as s:
             state = "sent" if ts else "pending"
-            s.execute(
-                update(DigestRunRow).where(_run(key)).values(header_state=state, header_ts=ts)
-            )
+            s.execute(update(RUNS).where(_run(key)).values(header_state=state, header_ts=ts))
 
     def header_state(self, key: RunKey) -> str:
         with self._tx() as s:
@@ -353,7 +374,7 @@ class Store:
             return (
                 _changed(
                     s,
-                    update(PostRow)
+                    update(POSTS)
                     .where(
                         PostRow.team_id == key.team_id,
                         PostRow.channel_id == key.channel_id,
@@ -381,7 +402,7 @@ class Store:
     def _set_post(self, key: RunKey, arxiv_id: str, **values: Any) -> None:
         with self._tx() as s:
             s.execute(
-                update(PostRow)
+                update(POSTS)
                 .where(
                     PostRow.team_id == key.team_id,
                     PostRow.channel_id == key.channel_id,
@@ -404,7 +425,7 @@ class Store:
     # -- paper snapshots -----------------------------------------------------------------------
     def keep_papers(self, papers: list[Paper], now: datetime) -> None:
         """Store snapshots of papers about to be posted (newest data wins)."""
-        with self._tx() as s:
+        with self._session() as s:
             for paper in papers:
                 row = s.get(PaperRow, paper.arxiv_id)
                 data = paper_to_json(paper)
@@ -416,7 +437,7 @@ class Store:
                     row.data, row.updated_at = data, now
 
     def paper(self, arxiv_id: str) -> Paper | None:
-        with self._tx() as s:
+        with self._session() as s:
             row = s.get(PaperRow, arxiv_id)
             return paper_from_json(row.data) if row else None
 
@@ -441,7 +462,7 @@ def _run_posts(key: RunKey) -> Any:
     )
 
 
-def _topics(s: Session, team_id: str, channel_id: str) -> tuple[str, ...]:
+def _topics(s: Session | Connection, team_id: str, channel_id: str) -> tuple[str, ...]:
     return tuple(
         s.scalars(
             select(SubscriptionRow.topic)
@@ -451,19 +472,20 @@ def _topics(s: Session, team_id: str, channel_id: str) -> tuple[str, ...]:
     )
 
 
-def _insert_ignore(s: Session, model: type[Any], values: Mapping[str, Any]) -> bool:
+def _insert_ignore(s: Session | Connection, model: type[Any], values: Mapping[str, Any]) -> bool:
     """INSERT ... ON CONFLICT DO NOTHING; True when the row was inserted.
 
     Decided by RETURNING, not rowcount, which psycopg reports as -1 for such inserts.
     """
     table = model.__table__
-    dialect = postgresql if s.get_bind().dialect.name == "postgresql" else sqlite
+    bind = s if isinstance(s, Connection) else s.get_bind()
+    dialect = postgresql if bind.dialect.name == "postgresql" else sqlite
     statement = dialect.insert(table).values(**values).on_conflict_do_nothing()
     key = next(iter(table.primary_key.columns))
     return s.execute(statement.returning(key)).first() is not None
 
 
-def _changed(s: Session, statement: Any) -> int:
+def _changed(s: Session | Connection, statement: Any) -> int:
     """Run an INSERT/UPDATE/DELETE; how many rows it changed."""
     result = cast(CursorResult[Any], s.execute(statement))
     return int(result.rowcount)

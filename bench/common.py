@@ -39,6 +39,12 @@ class Upstreams:
 
     slack_url: str
     hf_url: str
+    pid: int = 0
+
+    def cpu_seconds(self) -> float:
+        """CPU time the fakes' process has used so far (Linux /proc)."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     @property
     def slack_api_url(self) -> str:
@@ -86,7 +92,7 @@ def fakes(*options: str) -> Iterator[Upstreams]:
     try:
         assert proc.stdout is not None
         urls = json.loads(proc.stdout.readline())
-        yield Upstreams(slack_url=urls["slack"], hf_url=urls["hf"])
+        yield Upstreams(slack_url=urls["slack"], hf_url=urls["hf"], pid=proc.pid)
     finally:
         assert proc.stdin is not None
         proc.stdin.close()

@@ -11,6 +11,7 @@ requests and peak memory. Asserts nothing.
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import tempfile
 import time
@@ -98,9 +99,11 @@ def main() -> None:
             service = DigestService(store, cache, Poster(clients.__getitem__), pacer,
                                     threads=args.threads)  # fmt: skip
             rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            fake_cpu, bot_cpu = up.cpu_seconds(), time.process_time()
             started = time.perf_counter()
             report = service.send_due_digests(NOW)
             elapsed = time.perf_counter() - started
+            cpu = (time.process_time() - bot_cpu, up.cpu_seconds() - fake_cpu)
             rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
             log = up.post_log()
             fetches = len(up.calls(up.hf_url, "/api/daily_papers"))
@@ -109,6 +112,8 @@ def main() -> None:
             engine.dispose()
             drop(schema)
     print_report(args, report.line(), log, elapsed, setup, fetches, rss_before, rss_peak)
+    print(f"  CPU time          bot {cpu[0]:.1f} s, Slack and HF fakes {cpu[1]:.1f} s "
+          f"(this machine has {os.cpu_count()} cores)")  # fmt: skip
 
 
 def print_report(args: argparse.Namespace, line: str, log: list[dict[str, object]],

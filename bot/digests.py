@@ -15,13 +15,14 @@ workspace's at its own pace, all channels at once, no thread asleep per channel.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import socket
+import time
 import uuid
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -52,11 +53,18 @@ class TickReport:
     posted: int = 0
     failed: int = 0
     channels_stopped: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)  # time spent per phase
 
     def line(self) -> str:
+        phases = ", ".join(f"{name} {secs:.1f}s" for name, secs in self.seconds.items())
         return (f"digests: {self.opened} opened, {self.runs} worked, {self.posted} posts, "
                 f"{self.failed} failed, {self.skipped_late} skipped as too late, "
-                f"{len(self.channels_stopped)} channels stopped")  # fmt: skip
+                f"{len(self.channels_stopped)} channels stopped ({phases})")  # fmt: skip
+
+    def lap(self, name: str, since: float) -> float:
+        now = time.perf_counter()
+        self.seconds[name] = now - since
+        return now
 
 
 @dataclass
@@ -100,16 +108,18 @@ class DigestService:
     def send_due_digests(self, now: datetime) -> TickReport:
         """Open the runs that are due at `now`, then work every open run nobody holds."""
         report = TickReport()
+        started = time.perf_counter()
         for channel in self._store.due_channels(now):
             self._open(channel, now, report)
+        started = report.lap("open", started)
         runs = self._store.lease_runs(self.owner, now, LEASE)
         report.runs = len(runs)
+        started = report.lap("lease", started)
         self._kept = set()
         if runs:
-            with ThreadPoolExecutor(min(self._threads, len(runs)), "digest-plan") as pool:
-                plans = [p for p in pool.map(lambda k: self._plan(k, now), runs) if p]
-            jobs = [_RunJob(self, plan, report, now) for plan in plans]
+            jobs = [_RunJob(self, key, report, now) for key in _across_workspaces(runs)]
             Dispatcher(self._pacer, self._threads).run(jobs)
+            report.lap("plan and post", started)
         if report.opened or report.runs:
             log.info(report.line())
         return report
@@ -130,7 +140,7 @@ class DigestService:
             report.opened += 1
 
     # -- planning a run -----------------------------------------------------------------------
-    def _plan(self, key: RunKey, now: datetime) -> _Plan | None:
+    def plan(self, key: RunKey, now: datetime) -> _Plan | None:
         """What the run still has to post (None: nothing, the run is settled here)."""
         try:
             return self._plan_run(key, now)
@@ -140,7 +150,7 @@ class DigestService:
             return None
 
     def _plan_run(self, key: RunKey, now: datetime) -> _Plan | None:
-        channel = self._store.channel(*_where(key))
+        channel, posted, in_run = self._store.plan_inputs(key)
         if channel is None or channel.status != "active":
             self._store.finish_run(key, self.owner, "skipped", self._clock())
             return None
@@ -149,8 +159,7 @@ class DigestService:
             self.retry_or_drop(key, now, "no paper data")
             return None
         topics = [] if "" in channel.topics else [parse_topic(t) for t in channel.topics]
-        slots = channel.size - self._store.run_post_count(key)
-        chosen = select(got.papers, topics, self._store.posted_ids(*_where(key)), now, slots)
+        chosen = select(got.papers, topics, posted, now, channel.size - in_run)
         title = header_title(list(channel.topics), key.digest_date)
         messages: deque[_Message] = deque()
         if not chosen:
@@ -235,11 +244,21 @@ class DigestService:
 
 
 class _RunJob:
-    """One run's posts, in order, one per dispatcher step; never raises."""
+    """One run: planned once, then its posts in order, one per dispatcher step."""
 
-    def __init__(self, service: DigestService, plan: _Plan, report: TickReport, now: datetime):
-        self.team_id, self.channel_id = plan.key.team_id, plan.key.channel_id
-        self._service, self._plan, self._report, self._now = service, plan, report, now
+    def __init__(self, service: DigestService, key: RunKey, report: TickReport, now: datetime):
+        self.team_id, self.channel_id = key.team_id, key.channel_id
+        self._service, self._key, self._report, self._now = service, key, report, now
+        self._planned: _Plan | None = None
+
+    @property
+    def _plan(self) -> _Plan:
+        assert self._planned is not None, "step() before prepare()"
+        return self._planned
+
+    def prepare(self) -> bool:
+        self._planned = self._service.plan(self._key, self._now)
+        return self._planned is not None
 
     def step(self) -> Step:
         plan, service = self._plan, self._service
@@ -287,6 +306,15 @@ class _RunJob:
             return NEXT
         self._service.finish(self._plan, self._now)
         return DONE
+
+
+def _across_workspaces(runs: list[RunKey]) -> list[RunKey]:
+    """Interleave workspaces (T1, T2, T3, T1, T2 ...), so every workspace starts at once."""
+    by_team: dict[str, list[RunKey]] = {}
+    for key in runs:
+        by_team.setdefault(key.team_id, []).append(key)
+    rounds = itertools.zip_longest(*by_team.values())
+    return [key for one_round in rounds for key in one_round if key is not None]
 
 
 def _paper_message(item: Ranked) -> _Message:

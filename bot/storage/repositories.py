@@ -323,6 +323,23 @@ class Store:
                 )
             )
 
+    def plan_inputs(self, key: RunKey) -> tuple[ChannelDigest | None, set[str], int]:
+        """All a digest plan reads, in one transaction: the channel, the papers already in
+        it, and how many of them this run posted."""
+        with self._tx() as s:
+            row = s.execute(select(CHANNELS).where(
+                ChannelRow.team_id == key.team_id, ChannelRow.channel_id == key.channel_id
+            )).first()  # fmt: skip
+            if row is None:
+                return None, set(), 0
+            channel = _channel(row, _topics(s, key.team_id, key.channel_id))  # type: ignore[arg-type]
+            posted = s.execute(select(PostRow.arxiv_id, PostRow.digest_date).where(
+                PostRow.team_id == key.team_id, PostRow.channel_id == key.channel_id,
+                PostRow.state.in_(POSTED),
+            )).all()  # fmt: skip
+            in_run = sum(1 for _, day in posted if day == key.digest_date)
+            return channel, {arxiv_id for arxiv_id, _ in posted}, in_run
+
     def run_post_count(self, key: RunKey) -> int:
         with self._tx() as s:
             return int(

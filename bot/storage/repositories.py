@@ -225,37 +225,38 @@ class Store:
             return True
 
     def lease_runs(self, owner: str, now: datetime, lease: timedelta) -> list[RunKey]:
-        """Take every open run nobody holds (or whose holder's lease ran out)."""
-        with self._tx() as s:
-            free = or_(DigestRunRow.lease_until.is_(None), DigestRunRow.lease_until < now)
-            candidates = s.execute(
-                select(DigestRunRow.team_id, DigestRunRow.channel_id, DigestRunRow.digest_date)
-                .where(DigestRunRow.status == "open", free)
-                .order_by(DigestRunRow.due_at)
-            ).all()
-        won = []
-        for team_id, channel_id, digest_date in candidates:
-            key = RunKey(team_id, channel_id, digest_date)
-            if self._take(key, owner, now, lease):
-                won.append(key)
-        return won
+        """Take every open run nobody holds (or whose holder's lease ran out), in one statement.
 
-    def _take(self, key: RunKey, owner: str, now: datetime, lease: timedelta) -> bool:
+        Posts a previous holder left mid-send in those runs are of unknown fate: they are
+        marked so and never sent again.
+        """
         with self._tx() as s:
             free = or_(DigestRunRow.lease_until.is_(None), DigestRunRow.lease_until < now)
-            taken = _changed(
-                s,
+            taken = s.execute(
                 update(RUNS)
-                .where(_run(key), DigestRunRow.status == "open", free)
-                .values(owner=owner, lease_until=now + lease),
-            )
-            if taken == 1:  # a previous holder died mid-send: those posts are of unknown fate
+                .where(DigestRunRow.status == "open", free)
+                .values(owner=owner, lease_until=now + lease)
+                .returning(DigestRunRow.team_id, DigestRunRow.channel_id, DigestRunRow.digest_date)
+            ).all()
+            if taken:
+                mine = (
+                    select(1)
+                    .select_from(RUNS)
+                    .where(
+                        DigestRunRow.owner == owner,
+                        DigestRunRow.team_id == PostRow.team_id,
+                        DigestRunRow.channel_id == PostRow.channel_id,
+                        DigestRunRow.digest_date == PostRow.digest_date,
+                    )
+                    .exists()
+                )
                 s.execute(
                     update(POSTS)
-                    .where(_run_posts(key), PostRow.state == "sending", PostRow.owner != owner)
+                    .where(PostRow.state == "sending", PostRow.owner != owner, mine)
                     .values(state="unknown")
                 )
-            return taken == 1
+        keys = [RunKey(team, channel, day) for team, channel, day in taken]
+        return sorted(keys, key=lambda k: (k.digest_date, k.team_id, k.channel_id))
 
     def renew(self, key: RunKey, owner: str, until: datetime) -> bool:
         with self._tx() as s:

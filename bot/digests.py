@@ -183,10 +183,8 @@ class DigestService:
 
     # -- when a run ends ------------------------------------------------------------------------
     def finish(self, plan: _Plan, now: datetime) -> None:
-        if self._store.retryable(plan.key):
+        if not self._store.finish_unless_failed(plan.key, self.owner, self._clock()):
             self.retry_or_drop(plan.key, now, "some papers failed")
-        else:
-            self._store.finish_run(plan.key, self.owner, "done", self._clock())
 
     def stop_channel(self, plan: _Plan, failure: PostFailed, report: TickReport) -> None:
         """A Slack error that stops this channel (or workspace): record it and tell a person."""

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Engine,
     Table,
     and_,
+    bindparam,
     delete,
     func,
     or_,
@@ -278,6 +279,21 @@ class Store:
                 .values(status=status, finished_at=now, lease_until=None)
             )
 
+    def finish_unless_failed(self, key: RunKey, owner: str, now: datetime) -> bool:
+        """Finish the run unless some of its posts failed and may be retried (then False)."""
+        with self._tx() as s:
+            failed = s.scalar(select(func.count()).select_from(POSTS).where(
+                _run_posts(key), PostRow.state == "failed", PostRow.attempts < MAX_POST_ATTEMPTS
+            ))  # fmt: skip
+            if failed:
+                return False
+            s.execute(
+                update(RUNS)
+                .where(_run(key), DigestRunRow.owner == owner)
+                .values(status="done", finished_at=now, lease_until=None)
+            )
+            return True
+
     def release_run(self, key: RunKey, owner: str) -> None:
         """Give a run back (to retry later) without finishing it."""
         with self._tx() as s:
@@ -373,61 +389,20 @@ class Store:
         A new paper is inserted (the unique constraint settles races); a failed one is taken back
         from `failed` to `sending` by compare-and-set.
         """
+        values = {**_post_key(key, arxiv_id), "p_owner": owner, "p_now": now,
+                  "p_day": key.digest_date}  # fmt: skip
         with self._tx() as s:
-            if _insert_ignore(
-                s,
-                PostRow,
-                {
-                    "team_id": key.team_id,
-                    "channel_id": key.channel_id,
-                    "arxiv_id": arxiv_id,
-                    "digest_date": key.digest_date,
-                    "state": "sending",
-                    "attempts": 1,
-                    "owner": owner,
-                    "claimed_at": now,
-                },
-            ):
+            if s.execute(_CLAIM_NEW[s.dialect.name], values).first() is not None:
                 return True
-            return (
-                _changed(
-                    s,
-                    update(POSTS)
-                    .where(
-                        PostRow.team_id == key.team_id,
-                        PostRow.channel_id == key.channel_id,
-                        PostRow.arxiv_id == arxiv_id,
-                        PostRow.state == "failed",
-                        PostRow.attempts < MAX_POST_ATTEMPTS,
-                    )
-                    .values(
-                        state="sending",
-                        attempts=PostRow.attempts + 1,
-                        owner=owner,
-                        claimed_at=now,
-                        digest_date=key.digest_date,
-                    ),
-                )
-                == 1
-            )
+            return _changed(s, _RECLAIM, values) == 1
 
     def post_sent(self, key: RunKey, arxiv_id: str, ts: str, now: datetime) -> None:
-        self._set_post(key, arxiv_id, state="sent", message_ts=ts, sent_at=now, error=None)
+        with self._tx() as s:
+            s.execute(_MARK_SENT, {**_post_key(key, arxiv_id), "p_ts": ts, "p_now": now})
 
     def post_failed(self, key: RunKey, arxiv_id: str, error: str) -> None:
-        self._set_post(key, arxiv_id, state="failed", error=error[:64])
-
-    def _set_post(self, key: RunKey, arxiv_id: str, **values: Any) -> None:
         with self._tx() as s:
-            s.execute(
-                update(POSTS)
-                .where(
-                    PostRow.team_id == key.team_id,
-                    PostRow.channel_id == key.channel_id,
-                    PostRow.arxiv_id == arxiv_id,
-                )
-                .values(**values)
-            )
+            s.execute(_MARK_FAILED, {**_post_key(key, arxiv_id), "p_error": error[:64]})
 
     def paper_of_message(self, team_id: str, channel_id: str, ts: str) -> str | None:
         """The paper a bot message shows (one indexed lookup), for reactions."""
@@ -503,10 +478,43 @@ def _insert_ignore(s: Session | Connection, model: type[Any], values: Mapping[st
     return s.execute(statement.returning(key)).first() is not None
 
 
-def _changed(s: Session | Connection, statement: Any) -> int:
+def _changed(s: Session | Connection, statement: Any, values: Any = None) -> int:
     """Run an INSERT/UPDATE/DELETE; how many rows it changed."""
-    result = cast(CursorResult[Any], s.execute(statement))
+    result = cast(CursorResult[Any], s.execute(statement, values))
     return int(result.rowcount)
+
+
+def _post_key(key: RunKey, arxiv_id: str) -> dict[str, Any]:
+    return {"p_team": key.team_id, "p_channel": key.channel_id, "p_paper": arxiv_id}
+
+
+# Statements of the hottest paths, built once: a digest makes two of these per post.
+_THIS_POST = and_(
+    POSTS.c.team_id == bindparam("p_team"),
+    POSTS.c.channel_id == bindparam("p_channel"),
+    POSTS.c.arxiv_id == bindparam("p_paper"),
+)
+_NEW_POST = {
+    "team_id": bindparam("p_team"), "channel_id": bindparam("p_channel"),
+    "arxiv_id": bindparam("p_paper"), "digest_date": bindparam("p_day"), "state": "sending",
+    "attempts": 1, "owner": bindparam("p_owner"), "claimed_at": bindparam("p_now"),
+}  # fmt: skip
+_CLAIM_NEW = {
+    name: dialect.insert(POSTS).values(_NEW_POST).on_conflict_do_nothing().returning(POSTS.c.id)
+    for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))
+}
+_RECLAIM = (
+    update(POSTS)
+    .where(_THIS_POST, POSTS.c.state == "failed", POSTS.c.attempts < MAX_POST_ATTEMPTS)
+    .values(state="sending", attempts=POSTS.c.attempts + 1, owner=bindparam("p_owner"),
+            claimed_at=bindparam("p_now"), digest_date=bindparam("p_day"))
+)  # fmt: skip
+_MARK_SENT = (
+    update(POSTS)
+    .where(_THIS_POST)
+    .values(state="sent", message_ts=bindparam("p_ts"), sent_at=bindparam("p_now"), error=None)
+)
+_MARK_FAILED = update(POSTS).where(_THIS_POST).values(state="failed", error=bindparam("p_error"))
 
 
 def _new_channel_values(defaults: ChannelDigest, now: datetime) -> dict[str, Any]:

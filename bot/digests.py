@@ -109,8 +109,7 @@ class DigestService:
         """Open the runs that are due at `now`, then work every open run nobody holds."""
         report = TickReport()
         started = time.perf_counter()
-        for channel in self._store.due_channels(now):
-            self._open(channel, now, report)
+        self._open(self._store.due_channels(now), now, report)
         started = report.lap("open", started)
         runs = self._store.lease_runs(self.owner, now, LEASE)
         report.runs = len(runs)
@@ -125,19 +124,24 @@ class DigestService:
         return report
 
     # -- opening runs -----------------------------------------------------------------------
-    def _open(self, channel: ChannelDigest, now: datetime, report: TickReport) -> None:
-        following = next_run(channel.schedule, now)
-        late = now - channel.next_due_at > self._grace
-        day = local_date(channel.next_due_at, channel.schedule.zone)
-        run = None if late else RunKey(channel.team_id, channel.channel_id, day)
-        if not self._store.advance(channel, following, run, now):
-            return  # another worker moved it on
-        if late:
-            report.skipped_late += 1
-            log.warning("team=%s channel=%s: digest due %s skipped (too late)",
-                        channel.team_id, channel.channel_id, channel.next_due_at)  # fmt: skip
-        else:
-            report.opened += 1
+    def _open(self, due: list[ChannelDigest], now: datetime, report: TickReport) -> None:
+        """Move every due channel on to its next time, opening today's run (or, when the bot
+        was down past the grace period, skipping it)."""
+        moves = []
+        for channel in due:
+            late = now - channel.next_due_at > self._grace
+            day = local_date(channel.next_due_at, channel.schedule.zone)
+            run = None if late else RunKey(channel.team_id, channel.channel_id, day)
+            moves.append((channel, next_run(channel.schedule, now), run))
+        for (channel, _, run), moved in zip(moves, self._store.advance(moves, now), strict=True):
+            if not moved:
+                continue  # another worker moved it on
+            if run is None:
+                report.skipped_late += 1
+                log.warning("team=%s channel=%s: digest due %s skipped (too late)",
+                            channel.team_id, channel.channel_id, channel.next_due_at)  # fmt: skip
+            else:
+                report.opened += 1
 
     # -- planning a run -----------------------------------------------------------------------
     def plan(self, key: RunKey, now: datetime) -> _Plan | None:

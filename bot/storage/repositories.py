@@ -192,38 +192,29 @@ class Store:
             return [_channel(r, ()) for r in rows]
 
     def advance(
-        self, channel: ChannelDigest, next_due_at: datetime, run: RunKey | None, now: datetime
-    ) -> bool:
-        """Move the channel's next digest time on, opening `run` (None: the day is skipped).
+        self, moves: list[tuple[ChannelDigest, datetime, RunKey | None]], now: datetime
+    ) -> list[bool]:
+        """Move channels' next digest times on, opening each `run` (None: the day is skipped).
 
-        Compare-and-set on the old due time: of several workers, exactly one advances it.
+        Compare-and-set on the old due time: of several workers, exactly one advances a
+        channel. Moves go in a fixed order, a few hundred per transaction.
         """
-        with self._tx() as s:
-            moved = _changed(
-                s,
-                update(CHANNELS)
-                .where(
-                    ChannelRow.team_id == channel.team_id,
-                    ChannelRow.channel_id == channel.channel_id,
-                    ChannelRow.next_due_at == channel.next_due_at,
-                )
-                .values(next_due_at=next_due_at),
-            )
-            if moved != 1:
-                return False
-            if run is not None:
-                _insert_ignore(
-                    s,
-                    DigestRunRow,
-                    {
-                        **asdict(run),
-                        "status": "open",
-                        "header_state": "pending",
-                        "due_at": channel.next_due_at,
-                        "created_at": now,
-                    },
-                )
-            return True
+        ordered = sorted(moves, key=lambda m: (m[0].team_id, m[0].channel_id))
+        outcome: dict[tuple[str, str], bool] = {}
+        for start in range(0, len(ordered), 200):
+            with self._tx() as s:
+                for channel, next_due_at, run in ordered[start : start + 200]:
+                    moved = _changed(s, _ADVANCE, {
+                        "p_team": channel.team_id, "p_channel": channel.channel_id,
+                        "p_due": channel.next_due_at, "p_next": next_due_at,
+                    }) == 1  # fmt: skip
+                    if moved and run is not None:
+                        _insert_ignore(s, DigestRunRow, {
+                            **asdict(run), "status": "open", "header_state": "pending",
+                            "due_at": channel.next_due_at, "created_at": now,
+                        })  # fmt: skip
+                    outcome[(channel.team_id, channel.channel_id)] = moved
+        return [outcome[(m[0].team_id, m[0].channel_id)] for m in moves]
 
     def lease_runs(self, owner: str, now: datetime, lease: timedelta) -> list[RunKey]:
         """Take every open run nobody holds (or whose holder's lease ran out), in one statement.
@@ -514,6 +505,13 @@ _MARK_SENT = (
     .where(_THIS_POST)
     .values(state="sent", message_ts=bindparam("p_ts"), sent_at=bindparam("p_now"), error=None)
 )
+_ADVANCE = (
+    update(CHANNELS)
+    .where(CHANNELS.c.team_id == bindparam("p_team"),
+           CHANNELS.c.channel_id == bindparam("p_channel"),
+           CHANNELS.c.next_due_at == bindparam("p_due"))
+    .values(next_due_at=bindparam("p_next"))
+)  # fmt: skip
 _MARK_FAILED = update(POSTS).where(_THIS_POST).values(state="failed", error=bindparam("p_error"))
 
 

@@ -77,7 +77,7 @@ def test_only_one_worker_advances_a_due_channel(engine: Engine) -> None:
 
     def advance() -> None:
         barrier.wait()
-        results.append(store.advance(due, DUE + timedelta(days=1), run, NOW))
+        results.extend(store.advance([(due, DUE + timedelta(days=1), run)], NOW))
 
     threads = [threading.Thread(target=advance) for _ in range(4)]
     for t in threads:
@@ -127,7 +127,7 @@ def test_a_dead_workers_sends_become_unknown_and_are_never_resent(engine: Engine
     subscribe(store, "x y")
     (due,) = store.due_channels(NOW)
     run = RunKey("T1", "C1", date(2026, 11, 27))
-    store.advance(due, DUE + timedelta(days=1), run, NOW)
+    store.advance([(due, DUE + timedelta(days=1), run)], NOW)
     store.lease_runs("dead", NOW, timedelta(minutes=5))
     assert store.claim_header(run)
     assert store.claim_post(run, "2511.00001", "dead", NOW)

@@ -19,6 +19,7 @@ import itertools
 import logging
 import os
 import socket
+import threading
 import time
 import uuid
 from collections import deque
@@ -104,6 +105,7 @@ class DigestService:
         self._transient_wait, self._clock = transient_wait, clock
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self._kept: set[str] = set()  # paper snapshots stored this tick
+        self._marks = _SentMarks(store)
 
     def send_due_digests(self, now: datetime) -> TickReport:
         """Open the runs that are due at `now`, then work every open run nobody holds."""
@@ -117,7 +119,10 @@ class DigestService:
         self._kept = set()
         if runs:
             jobs = [_RunJob(self, key, report, now) for key in _across_workspaces(runs)]
-            Dispatcher(self._pacer, self._threads).run(jobs)
+            try:
+                Dispatcher(self._pacer, self._threads).run(jobs)
+            finally:
+                self._marks.flush()
             report.lap("plan and post", started)
         if report.opened or report.runs:
             log.info(report.line())
@@ -229,7 +234,7 @@ class DigestService:
 
     def sent(self, plan: _Plan, message: _Message, ts: str) -> None:
         if message.kind == "paper":
-            self._store.post_sent(plan.key, message.arxiv_id, ts, self._clock())
+            self._marks.add(plan.key, message.arxiv_id, ts, self._clock())
         else:
             self._store.header_done(plan.key, ts)
 
@@ -308,6 +313,36 @@ class _RunJob:
             return NEXT
         self._service.finish(self._plan, self._now)
         return DONE
+
+
+class _SentMarks:
+    """Marks of sent posts, written a batch at a time (one transaction for many posts).
+
+    Safe: a post is claimed before it is sent, so if the process dies before a batch is
+    written, those posts stay `sending`, become `unknown` and are never sent again; only their
+    message ts (for reactions) is lost.
+    """
+
+    def __init__(self, store: Store, batch: int = 50, every: float = 0.25) -> None:
+        self._store, self._batch, self._every = store, batch, every
+        self._pending: list[tuple[RunKey, str, str, datetime]] = []
+        self._lock = threading.Lock()
+        self._flushed = time.monotonic()
+
+    def add(self, key: RunKey, arxiv_id: str, ts: str, now: datetime) -> None:
+        with self._lock:
+            self._pending.append((key, arxiv_id, ts, now))
+            due = len(self._pending) >= self._batch or (
+                time.monotonic() - self._flushed > self._every
+            )
+        if due:
+            self.flush()
+
+    def flush(self) -> None:
+        with self._lock:
+            pending, self._pending = self._pending, []
+            self._flushed = time.monotonic()
+        self._store.posts_sent(pending)
 
 
 def _across_workspaces(runs: list[RunKey]) -> list[RunKey]:

@@ -388,8 +388,16 @@ class Store:
             return _changed(s, _RECLAIM, values) == 1
 
     def post_sent(self, key: RunKey, arxiv_id: str, ts: str, now: datetime) -> None:
+        self.posts_sent([(key, arxiv_id, ts, now)])
+
+    def posts_sent(self, sent: list[tuple[RunKey, str, str, datetime]]) -> None:
+        """Mark many posts sent (with their message ts) in one transaction."""
+        if not sent:
+            return
+        rows = [{**_post_key(key, arxiv_id), "p_ts": ts, "p_now": now}
+                for key, arxiv_id, ts, now in sent]  # fmt: skip
         with self._tx() as s:
-            s.execute(_MARK_SENT, {**_post_key(key, arxiv_id), "p_ts": ts, "p_now": now})
+            s.execute(_MARK_SENT, rows)
 
     def post_failed(self, key: RunKey, arxiv_id: str, error: str) -> None:
         with self._tx() as s:

@@ -236,7 +236,7 @@ class DigestService:
         if message.kind == "paper":
             self._marks.add(plan.key, message.arxiv_id, ts, self._clock())
         else:
-            self._store.header_done(plan.key, ts)
+            self._marks.add_header(plan.key, ts)
 
     def unsent(self, plan: _Plan, message: _Message, failure: PostFailed) -> None:
         if message.kind == "paper":
@@ -316,7 +316,7 @@ class _RunJob:
 
 
 class _SentMarks:
-    """Marks of sent posts, written a batch at a time (one transaction for many posts).
+    """Marks of sent posts and headers, written a batch at a time (one transaction for many).
 
     Safe: a post is claimed before it is sent, so if the process dies before a batch is
     written, those posts stay `sending`, become `unknown` and are never sent again; only their
@@ -326,6 +326,7 @@ class _SentMarks:
     def __init__(self, store: Store, batch: int = 50, every: float = 0.25) -> None:
         self._store, self._batch, self._every = store, batch, every
         self._pending: list[tuple[RunKey, str, str, datetime]] = []
+        self._headers: list[tuple[RunKey, str]] = []
         self._lock = threading.Lock()
         self._flushed = time.monotonic()
 
@@ -338,11 +339,17 @@ class _SentMarks:
         if due:
             self.flush()
 
+    def add_header(self, key: RunKey, ts: str) -> None:
+        with self._lock:
+            self._headers.append((key, ts))
+
     def flush(self) -> None:
         with self._lock:
             pending, self._pending = self._pending, []
+            headers, self._headers = self._headers, []
             self._flushed = time.monotonic()
         self._store.posts_sent(pending)
+        self._store.headers_sent(headers)
 
 
 def _across_workspaces(runs: list[RunKey]) -> list[RunKey]:

@@ -307,6 +307,15 @@ class Store:
                 == 1
             )
 
+    def headers_sent(self, sent: list[tuple[RunKey, str]]) -> None:
+        """Record many sent headers (with their ts) in one transaction."""
+        if not sent:
+            return
+        rows = [{"p_team": k.team_id, "p_channel": k.channel_id, "p_day": k.digest_date,
+                 "p_ts": ts} for k, ts in sent]  # fmt: skip
+        with self._tx() as s:
+            s.execute(_HEADER_SENT, rows)
+
     def header_done(self, key: RunKey, ts: str | None) -> None:
         """Sent (with its ts), or None: not sent, may be tried again."""
         with self._tx() as s:
@@ -519,6 +528,12 @@ _ADVANCE = (
            CHANNELS.c.channel_id == bindparam("p_channel"),
            CHANNELS.c.next_due_at == bindparam("p_due"))
     .values(next_due_at=bindparam("p_next"))
+)  # fmt: skip
+_HEADER_SENT = (
+    update(RUNS)
+    .where(RUNS.c.team_id == bindparam("p_team"), RUNS.c.channel_id == bindparam("p_channel"),
+           RUNS.c.digest_date == bindparam("p_day"))
+    .values(header_state="sent", header_ts=bindparam("p_ts"))
 )  # fmt: skip
 _MARK_FAILED = update(POSTS).where(_THIS_POST).values(state="failed", error=bindparam("p_error"))
 

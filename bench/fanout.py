@@ -73,7 +73,7 @@ def main() -> None:
     parser.add_argument("--papers", type=int, default=5)
     parser.add_argument("--channel-rate", type=float, default=1.0)
     parser.add_argument("--workspace-rate", type=float, default=20.0)
-    parser.add_argument("--threads", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=8)
     args = parser.parse_args()
     options = ["--teams", str(args.teams), "--channels", str(args.channels), "--channel-rate",
                str(args.channel_rate), "--workspace-rate", str(args.workspace_rate),

@@ -21,7 +21,7 @@ _INT_SETTINGS = {
     "LISTENER_THREADS": (32, 1, 512),
     "ANSWER_THREADS": (8, 1, 256),
     "DIGEST_GRACE_MINUTES": (120, 0, 1440),
-    "DIGEST_THREADS": (16, 1, 256),
+    "DIGEST_THREADS": (8, 1, 256),
     "WORKSPACE_POSTS_PER_SECOND": (10, 1, 100),
     "WEB_THREADS": (16, 1, 512),
     "WEB_CONCURRENCY": (1, 1, 64),
@@ -56,7 +56,7 @@ class Settings:
     listener_threads: int = 32
     answer_threads: int = 8
     digest_grace_minutes: int = 120
-    digest_threads: int = 16
+    digest_threads: int = 8
     workspace_posts_per_second: int = 10
     web_threads: int = 16
     web_concurrency: int = 1

@@ -96,7 +96,7 @@ class DigestService:
         *,
         window_days: int = 7,
         grace: timedelta = timedelta(hours=2),
-        threads: int = 16,
+        threads: int = 8,
         transient_wait: float = 2.0,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:

@@ -7,13 +7,16 @@ import logging
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import __version__
 from bot.config import ConfigError, Settings, load
 from bot.services import DEFAULT_LIMIT, MAX_LIMIT
+
+if TYPE_CHECKING:
+    from bot.bootstrap import Runtime
 
 log = logging.getLogger("bot")
 
@@ -113,12 +116,17 @@ def _socket(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _worker(settings: Settings, args: argparse.Namespace) -> int:
+def _background(settings: Settings) -> Runtime:
+    """What `worker` and `send-digests` run on: a migrated database, no Bolt app."""
     settings.require("SLACK_BOT_TOKEN")
     from bot.bootstrap import build_runtime, migrate
 
     migrate(settings)
-    runtime = build_runtime(settings, slack=False)
+    return build_runtime(settings, slack=False)
+
+
+def _worker(settings: Settings, args: argparse.Namespace) -> int:
+    runtime = _background(settings)
     log.info("papers-bot %s worker: refreshing papers and sending digests", __version__)
     try:
         runtime.run_worker()
@@ -128,11 +136,7 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _send_digests(settings: Settings, args: argparse.Namespace) -> int:
-    settings.require("SLACK_BOT_TOKEN")
-    from bot.bootstrap import build_runtime, migrate
-
-    migrate(settings)
-    runtime = build_runtime(settings, slack=False)
+    runtime = _background(settings)
     try:
         report = runtime.digests.send_due_digests(args.now or datetime.now(UTC))
     finally:

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from bot import __version__, scheduler
 from bot.config import Settings
 from bot.digests import DigestService
+from bot.reading_list import ReadingListService
 from bot.services import PaperService
 from bot.slack.app import build_app
 from bot.slack.pacing import Pacer
@@ -27,6 +28,7 @@ from bot.sources.hf import HuggingFaceClient
 from bot.storage.database import create_database_engine
 from bot.storage.migrate import upgrade
 from bot.storage.repositories import Store
+from bot.storage.saves import SaveStore
 from bot.subscriptions import SubscriptionService
 
 USER_AGENT = f"papers-bot/{__version__} (Slack app; trending research papers)"
@@ -46,6 +48,7 @@ class Runtime:
     papers: PaperService
     channels: SubscriptionService
     digests: DigestService
+    reading: ReadingListService
     app: App | None = None
     jobs: Any = field(default=None)
 
@@ -129,10 +132,11 @@ def build_runtime(settings: Settings, *, slack: bool = True, socket_mode: bool =
     channels = SubscriptionService(
         store, cache, zone_lookup(background_client), window_days=settings.trending_days
     )
+    reading = ReadingListService(SaveStore(engine), store, papers.find, settings.save_emoji)
     app = None
     if slack:
-        app = build_app(settings, papers, channels, slack_http, socket_mode=socket_mode)
+        app = build_app(settings, papers, channels, reading, slack_http, socket_mode=socket_mode)
     return Runtime(
         settings=settings, http=http, slack_http=slack_http, engine=engine, store=store,
-        cache=cache, papers=papers, channels=channels, digests=digests, app=app,
+        cache=cache, papers=papers, channels=channels, digests=digests, reading=reading, app=app,
     )  # fmt: skip

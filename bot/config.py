@@ -58,6 +58,7 @@ class Settings:
     digest_grace_minutes: int = 120
     digest_threads: int = 8
     workspace_posts_per_second: int = 10
+    save_emoji: frozenset[str] = frozenset({"bookmark"})
     web_threads: int = 16
     web_concurrency: int = 1
     http_timeout: float = 10.0
@@ -76,6 +77,11 @@ class Settings:
             errors.append(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR (got {level!r})")
         timeout = _float(env, "HTTP_TIMEOUT_SECONDS", 10.0, errors)
         urls = {name: _url(env, name, default, errors) for name, default in _URL_SETTINGS.items()}
+        emoji = frozenset(
+            e.strip().strip(":").lower() for e in env.get("SAVE_EMOJI", "bookmark").split(",")
+        ) - {""}
+        if not emoji:
+            errors.append("SAVE_EMOJI must name at least one emoji, like bookmark,star")
         if errors:
             raise ConfigError("Invalid settings:\n" + "\n".join(f"  - {e}" for e in errors))
         return cls(
@@ -92,6 +98,7 @@ class Settings:
             workspace_posts_per_second=numbers["WORKSPACE_POSTS_PER_SECOND"],
             web_threads=numbers["WEB_THREADS"],
             web_concurrency=numbers["WEB_CONCURRENCY"],
+            save_emoji=emoji,
             slack_bot_token=env.get("SLACK_BOT_TOKEN"),
             slack_signing_secret=env.get("SLACK_SIGNING_SECRET"),
             slack_app_token=env.get("SLACK_APP_TOKEN"),

@@ -1,26 +1,21 @@
-"""Buttons on paper messages: Save and Share in channel."""
+"""The Share in channel button on paper messages."""
 
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 
 from bot.core.models import normalize_arxiv_id
+from bot.reading_list import ReadingListService
 from bot.services import PaperService
 from bot.slack.blocks import notice, shared_message
 from bot.slack.poster import NOT_A_MEMBER, PostFailed, post_message
 
 log = logging.getLogger(__name__)
-
-
-def handle_save(ack: Ack, respond: Respond) -> None:
-    """Save is wired up by the reading-list feature; until then say so kindly."""
-    ack()
-    text, blocks = notice("Saving papers to your reading list is coming soon.")
-    respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
 
 
 def handle_share(
@@ -30,6 +25,7 @@ def handle_share(
     respond: Respond,
     client: WebClient,
     papers: PaperService,
+    reading: ReadingListService,
 ) -> None:
     """Post the paper visibly in the channel the button was pressed in."""
     ack()
@@ -42,11 +38,14 @@ def handle_share(
     channel_id = str((body.get("channel") or {}).get("id") or "")
     text, blocks = shared_message(paper, user_id)
     try:
-        post_message(client, channel_id, text, blocks)
+        ts = post_message(client, channel_id, text, blocks)
     except PostFailed as failure:
         if failure.code in NOT_A_MEMBER and _share_through_response_url(respond, text, blocks):
             return
         _tell(respond, failure.user_text)
+        return
+    team_id = str((body.get("team") or {}).get("id") or "")
+    reading.shared(team_id, channel_id, paper, ts, datetime.now(UTC))
 
 
 def _share_through_response_url(respond: Respond, text: str, blocks: list[dict[str, Any]]) -> bool:

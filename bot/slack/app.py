@@ -14,8 +14,9 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
 from bot.config import Settings
+from bot.reading_list import ReadingListService
 from bot.services import PaperService
-from bot.slack import actions, commands
+from bot.slack import actions, commands, reading
 from bot.slack.respond import PooledRespond
 from bot.subscriptions import SubscriptionService
 
@@ -36,8 +37,8 @@ def web_client(settings: Settings) -> WebClient:
 
 
 def build_app(
-    settings: Settings, papers: PaperService, channels: SubscriptionService, http: httpx.Client,
-    *, socket_mode: bool = False,
+    settings: Settings, papers: PaperService, channels: SubscriptionService,
+    reading: ReadingListService, http: httpx.Client, *, socket_mode: bool = False,
 ) -> App:  # fmt: skip
     """A Bolt App with a sized listener pool; listeners get `papers` injected by name.
 
@@ -57,6 +58,7 @@ def build_app(
     def inject_services(context: BoltContext, next: Any) -> Any:  # noqa: A002
         context["papers"] = papers
         context["channels"] = channels
+        context["reading"] = reading
         respond = None
         if context.response_url:
             respond = PooledRespond(response_url=context.response_url, http=http)
@@ -107,8 +109,13 @@ def _bolt_logger() -> logging.Logger:
 def register(app: App) -> None:
     """Every listener, in one place."""
     app.command("/papers")(commands.handle_papers)
-    app.action("save_paper")(actions.handle_save)
     app.action("share_paper")(actions.handle_share)
+    app.action("save_paper")(reading.handle_save)
+    app.action("undo_save")(reading.handle_undo)
+    for action_id in ("remove_saved", "mark_read", "saved_page"):
+        app.action(action_id)(reading.handle_list_button)
+    app.event("reaction_added")(reading.on_reaction_added)
+    app.event("reaction_removed")(reading.on_reaction_removed)
     app.error(on_error)
 
 

@@ -41,9 +41,10 @@ Titles and keywords count most, then summaries and abstracts, in any word form \
 (_align_, _aligned_, _alignment_). A multi-word topic must appear together, so *value \
 alignment* does not bring up papers about value functions. Nothing is ever padded in.
 
-*On each paper*
-*Save* keeps it for you (reading lists are coming soon). *Share in channel* posts it for \
-everyone."""
+*Your reading list* (only you see it)
+React with :bookmark: to a paper the bot posted, or press *Save*, to keep it. \
+`/papers saved [words]` lists them, with *Remove* and *Mark read*. *Share in channel* posts a \
+paper for everyone."""
 
 
 def escape(text: str) -> str:

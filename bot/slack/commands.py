@@ -10,10 +10,12 @@ from typing import Any
 from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 
+from bot.reading_list import ReadingListService
 from bot.services import PaperService
 from bot.slack import channel_commands
 from bot.slack.blocks import answer_message, help_message, notice
-from bot.slack.parsing import Help, Invalid, Later, Search, parse_command
+from bot.slack.parsing import Help, Invalid, Later, SavedList, Search, parse_command
+from bot.slack.reading import show_list
 from bot.subscriptions import SubscriptionService
 
 log = logging.getLogger(__name__)
@@ -22,7 +24,7 @@ Defer = Callable[[Callable[[], None]], None]
 
 def handle_papers(
     ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient, papers: PaperService,
-    channels: SubscriptionService, defer: Defer,
+    channels: SubscriptionService, reading: ReadingListService, defer: Defer,
 ) -> None:  # fmt: skip
     """Route `/papers ...`: instant answers go in the ack, searches come after it."""
     parsed = parse_command(str(command.get("text") or ""))
@@ -39,6 +41,9 @@ def handle_papers(
     ack()
     if isinstance(parsed, Search):
         defer(lambda: answer_search(parsed, respond, papers))
+    elif isinstance(parsed, SavedList):
+        team, user = str(command.get("team_id")), str(command.get("user_id"))
+        defer(lambda: show_list(respond, reading, team, user, parsed.text))
     else:
         defer(lambda: channel_commands.run(parsed, command, respond, client, channels))
 

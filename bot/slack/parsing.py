@@ -13,7 +13,7 @@ MAX_TOPIC_CHARS = 300
 MAX_SUBSCRIPTION_CHARS = 200
 
 # Words that start subcommands of later features: never searched as a topic.
-LATER = {"saved": "Reading lists", "export": "Reading list export"}
+LATER = {"export": "Reading list export"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +79,13 @@ class PreviewDigest:
 
 
 @dataclass(frozen=True, slots=True)
+class SavedList:
+    """The person's reading list, optionally only papers matching `text`."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class Resume:
     """Restart a paused digest (after the bot was invited back)."""
 
@@ -103,6 +110,7 @@ Command = (
     | PreviewDigest
     | SetNote
     | Resume
+    | SavedList
 )
 
 _USER_OR_SPECIAL = re.compile(r"<[@!][^>]*>")
@@ -132,6 +140,8 @@ def parse_command(raw: str) -> Command:
         return Help()
     if word in LATER:
         return Later(LATER[word])
+    if word == "saved":
+        return SavedList(rest.strip()[:100])
     channel_command = _channel_command(word, rest.strip())
     return channel_command if channel_command is not None else _search(text)
 

@@ -85,7 +85,7 @@ class Store:
     ) -> tuple[str, ChannelDigest]:
         """Add a topic ('added', 'exists' or 'full'); creates the channel with `defaults`."""
         with self._session() as s:
-            _insert_ignore(s, ChannelRow, _new_channel_values(defaults, now))  # races settle here
+            insert_ignore(s, ChannelRow, _new_channel_values(defaults, now))  # races settle here
             row = s.get(ChannelRow, (team_id, channel_id), with_for_update=True)
             assert row is not None
             topics = _topics(s, team_id, channel_id)
@@ -116,7 +116,7 @@ class Store:
             where = [*_of(team_id, channel_id)]
             if topic_key is not None:
                 where.append(SubscriptionRow.topic_key == topic_key)
-            removed = _changed(s, delete(SUBSCRIPTIONS).where(*where))
+            removed = changed_rows(s, delete(SUBSCRIPTIONS).where(*where))
             remaining = s.scalar(
                 select(func.count()).select_from(SubscriptionRow).where(*_of(team_id, channel_id))
             )
@@ -204,12 +204,12 @@ class Store:
         for start in range(0, len(ordered), 200):
             with self._tx() as s:
                 for channel, next_due_at, run in ordered[start : start + 200]:
-                    moved = _changed(s, _ADVANCE, {
+                    moved = changed_rows(s, _ADVANCE, {
                         "p_team": channel.team_id, "p_channel": channel.channel_id,
                         "p_due": channel.next_due_at, "p_next": next_due_at,
                     }) == 1  # fmt: skip
                     if moved and run is not None:
-                        _insert_ignore(s, DigestRunRow, {
+                        insert_ignore(s, DigestRunRow, {
                             **asdict(run), "status": "open", "header_state": "pending",
                             "due_at": channel.next_due_at, "created_at": now,
                         })  # fmt: skip
@@ -253,7 +253,7 @@ class Store:
     def renew(self, key: RunKey, owner: str, until: datetime) -> bool:
         with self._tx() as s:
             return (
-                _changed(
+                changed_rows(
                     s,
                     update(RUNS)
                     .where(_run(key), DigestRunRow.owner == owner)
@@ -298,7 +298,7 @@ class Store:
         """pending -> sending, once: a header interrupted mid-send is never sent again."""
         with self._tx() as s:
             return (
-                _changed(
+                changed_rows(
                     s,
                     update(RUNS)
                     .where(_run(key), DigestRunRow.header_state == "pending")
@@ -394,7 +394,7 @@ class Store:
         with self._tx() as s:
             if s.execute(_CLAIM_NEW[s.dialect.name], values).first() is not None:
                 return True
-            return _changed(s, _RECLAIM, values) == 1
+            return changed_rows(s, _RECLAIM, values) == 1
 
     def post_sent(self, key: RunKey, arxiv_id: str, ts: str, now: datetime) -> None:
         self.posts_sent([(key, arxiv_id, ts, now)])
@@ -411,6 +411,20 @@ class Store:
     def post_failed(self, key: RunKey, arxiv_id: str, error: str) -> None:
         with self._tx() as s:
             s.execute(_MARK_FAILED, {**_post_key(key, arxiv_id), "p_error": error[:64]})
+
+    def record_shared(
+        self, team_id: str, channel_id: str, paper: Paper, ts: str, now: datetime
+    ) -> None:
+        """A paper shared into a channel by a person: a post like a digest's (so reactions on it
+        save it, and digests never post it there again). A paper already posted in the
+        channel keeps its first message."""
+        with self._tx() as s:
+            insert_ignore(s, PostRow, {
+                "team_id": team_id, "channel_id": channel_id, "arxiv_id": paper.arxiv_id,
+                "digest_date": None, "state": "sent", "attempts": 1, "owner": "share",
+                "claimed_at": now, "sent_at": now, "message_ts": ts,
+            })  # fmt: skip
+        self.keep_papers([paper], now)
 
     def paper_of_message(self, team_id: str, channel_id: str, ts: str) -> str | None:
         """The paper a bot message shows (one indexed lookup), for reactions."""
@@ -431,7 +445,7 @@ class Store:
                 row = s.get(PaperRow, paper.arxiv_id)
                 data = paper_to_json(paper)
                 if row is None:
-                    _insert_ignore(
+                    insert_ignore(
                         s, PaperRow, {"arxiv_id": paper.arxiv_id, "data": data, "updated_at": now}
                     )
                 else:
@@ -473,7 +487,7 @@ def _topics(s: Session | Connection, team_id: str, channel_id: str) -> tuple[str
     )
 
 
-def _insert_ignore(s: Session | Connection, model: type[Any], values: Mapping[str, Any]) -> bool:
+def insert_ignore(s: Session | Connection, model: type[Any], values: Mapping[str, Any]) -> bool:
     """INSERT ... ON CONFLICT DO NOTHING; True when the row was inserted.
 
     Decided by RETURNING, not rowcount, which psycopg reports as -1 for such inserts.
@@ -486,7 +500,7 @@ def _insert_ignore(s: Session | Connection, model: type[Any], values: Mapping[st
     return s.execute(statement.returning(key)).first() is not None
 
 
-def _changed(s: Session | Connection, statement: Any, values: Any = None) -> int:
+def changed_rows(s: Session | Connection, statement: Any, values: Any = None) -> int:
     """Run an INSERT/UPDATE/DELETE; how many rows it changed."""
     result = cast(CursorResult[Any], s.execute(statement, values))
     return int(result.rowcount)

@@ -139,3 +139,23 @@ class PaperRow(Base):
     arxiv_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class SaveRow(Base):
+    """A paper in a person's reading list, with the snapshot it was saved with."""
+
+    __tablename__ = "saves"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    arxiv_id: Mapped[str] = mapped_column(String(32))
+    paper: Mapped[dict[str, Any]] = mapped_column(JSON)
+    source: Mapped[str] = mapped_column(String(16))  # reaction | button
+    saved_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    read_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("team_id", "user_id", "arxiv_id", name="uq_save"),
+        Index("ix_saves_list", "team_id", "user_id", "saved_at"),
+    )

@@ -67,6 +67,10 @@ class BotServer:
             content_type="application/x-www-form-urlencoded",
         )  # fmt: skip
 
+    def runtime_reading(self) -> Any:
+        """The reading list service of the running bot (for assertions)."""
+        return self.runtime.reading
+
     def answer(self, response: str = "r1", count: int = 1) -> dict[str, Any]:
         """The last message posted to the response_url (waits for it)."""
         return self.slack.wait_for_response(response, count=count, timeout=10)[-1]

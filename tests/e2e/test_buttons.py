@@ -55,10 +55,3 @@ def test_share_of_a_paper_outside_the_cache_is_looked_up(bot: BotServer) -> None
     bot.click("share_paper", "1706.03741")  # in Hugging Face's search corpus only
     post = bot.slack.wait_for_posts("C0001")[-1]
     assert "1706.03741" in json.dumps(post["blocks"])
-
-
-def test_save_says_coming_soon_privately(bot: BotServer) -> None:
-    bot.click("save_paper", PAPER, response="b6")
-    told = bot.slack.wait_for_response("b6")[-1]
-    assert told["response_type"] == "ephemeral"
-    assert "coming soon" in told["text"]

@@ -193,7 +193,7 @@ def test_health_and_unknown_paths(bot: BotServer) -> None:
 
 
 def test_later_features_get_a_coming_soon_answer(bot: BotServer) -> None:
-    ack = bot.command("saved")
+    ack = bot.command("export")
     assert "coming soon" in ack.text
 
 

@@ -1,0 +1,117 @@
+"""Reactions and buttons that save papers, and `/papers saved`: thin, ack first, one service."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from slack_bolt import Ack, BoltContext, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.core.models import normalize_arxiv_id
+from bot.reading_list import ReadingListService
+from bot.slack import reading_messages as msg
+
+log = logging.getLogger(__name__)
+
+
+def on_reaction_added(
+    event: dict[str, Any], body: dict[str, Any], context: BoltContext, client: WebClient,
+    reading: ReadingListService,
+) -> None:  # fmt: skip
+    """A save emoji on a paper the bot posted: save it and tell the reactor privately."""
+    where = _reaction(event, body, context)
+    if where is None:
+        return
+    team, user, channel, ts = where
+    outcome = reading.on_reaction(team, user, channel, ts, str(event.get("reaction") or ""),
+                                  True, datetime.now(UTC))  # fmt: skip
+    if outcome is None or outcome.what != "saved":
+        return  # not a save, or a retried delivery of one already confirmed
+    text, blocks = msg.saved_confirmation(outcome)
+    try:
+        client.chat_postEphemeral(channel=channel, user=user, text=text, blocks=blocks)
+    except SlackApiError as exc:
+        log.info("team=%s channel=%s: save confirmation failed: %s", team, channel,
+                 exc.response.get("error"))  # fmt: skip
+
+
+def on_reaction_removed(
+    event: dict[str, Any], body: dict[str, Any], context: BoltContext,
+    reading: ReadingListService,
+) -> None:  # fmt: skip
+    """Taking the save emoji back removes the paper from the list (quietly)."""
+    where = _reaction(event, body, context)
+    if where is not None:
+        team, user, channel, ts = where
+        reading.on_reaction(team, user, channel, ts, str(event.get("reaction") or ""), False,
+                            datetime.now(UTC))  # fmt: skip
+
+
+def _reaction(
+    event: dict[str, Any], body: dict[str, Any], context: BoltContext
+) -> tuple[str, str, str, str] | None:
+    """(team, user, channel, ts) of a reaction on a message, or None for anything else."""
+    item = event.get("item")
+    if not isinstance(item, dict) or item.get("type") != "message":
+        return None  # a file, a file comment, or a damaged event
+    team = str(body.get("team_id") or context.team_id or "")
+    user, channel, ts = event.get("user"), item.get("channel"), item.get("ts")
+    if not (team and isinstance(user, str) and isinstance(channel, str) and isinstance(ts, str)):
+        return None
+    if user == context.bot_user_id:
+        return None
+    return team, user, channel, ts
+
+
+def handle_save(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond,
+                reading: ReadingListService) -> None:  # fmt: skip
+    """The Save button on any paper message."""
+    ack()
+    arxiv_id = normalize_arxiv_id(str(action.get("value") or ""))
+    team, user = _team_user(body)
+    if arxiv_id is None or not team or not user:
+        return
+    outcome = reading.save(team, user, arxiv_id, "button", datetime.now(UTC))
+    text, blocks = msg.saved_confirmation(outcome)
+    respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+
+
+def handle_undo(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond,
+                reading: ReadingListService) -> None:  # fmt: skip
+    ack()
+    team, user = _team_user(body)
+    outcome = reading.unsave(team, user, str(action.get("value") or ""))
+    text = msg.removed_note(outcome)
+    respond(text=text, response_type="ephemeral", replace_original=True)
+
+
+def handle_list_button(ack: Ack, body: dict[str, Any], action: dict[str, Any],
+                       respond: Respond, reading: ReadingListService) -> None:  # fmt: skip
+    """Remove, Mark read and Next page on the reading list: act, then show the list again."""
+    ack()
+    team, user = _team_user(body)
+    value, page, text = str(action.get("value") or ""), 0, ""
+    if action.get("action_id") == "remove_saved":
+        reading.unsave(team, user, value)
+    elif action.get("action_id") == "mark_read":
+        reading.mark_read(team, user, value, datetime.now(UTC))
+    else:
+        number, _, text = value.partition("|")
+        page = int(number) if number.isdigit() else 0
+    show_list(respond, reading, team, user, text, page, replace=True)
+
+
+def show_list(respond: Respond, reading: ReadingListService, team: str, user: str, text: str,
+              page: int = 0, *, replace: bool = False) -> None:  # fmt: skip
+    items, total = reading.page(team, user, text, page)
+    message, blocks = msg.reading_list(items, total, page, text)
+    respond(text=message, blocks=blocks, response_type="ephemeral", replace_original=replace)
+
+
+def _team_user(body: dict[str, Any]) -> tuple[str, str]:
+    team = body.get("team") or {}
+    user = body.get("user") or {}
+    return str(team.get("id") or body.get("team_id") or ""), str(user.get("id") or "")

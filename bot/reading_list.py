@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.core.cite import FORMATS, RENDERERS
 from bot.core.models import Paper
 from bot.storage.repositories import Store
 from bot.storage.saves import Saved, SaveStore
@@ -74,3 +75,11 @@ class ReadingListService:
     def page(self, team_id: str, user_id: str, text: str, page: int) -> tuple[list[Saved], int]:
         """One page of the person's list (unread first, newest first) and the total."""
         return self._saves.list(team_id, user_id, text=text, offset=page * PAGE, limit=PAGE)
+
+    def export(self, team_id: str, user_id: str, fmt: str) -> tuple[str, str, int] | None:
+        """(file name, content, count) of the whole list in `fmt`; None when it is empty."""
+        items, total = self._saves.list(team_id, user_id, limit=1_000_000)
+        if not total:
+            return None
+        content = RENDERERS[fmt]([item.paper for item in items])
+        return f"reading-list.{FORMATS[fmt]}", content, total

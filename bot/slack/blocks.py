@@ -43,8 +43,9 @@ alignment* does not bring up papers about value functions. Nothing is ever padde
 
 *Your reading list* (only you see it)
 React with :bookmark: to a paper the bot posted, or press *Save*, to keep it. \
-`/papers saved [words]` lists them, with *Remove* and *Mark read*. *Share in channel* posts a \
-paper for everyone."""
+`/papers saved [words]` lists them, with *Remove* and *Mark read*. \
+`/papers export [bibtex|ris|csv|markdown]` sends you the list as a file. *Share in channel* \
+posts a paper for everyone."""
 
 
 def escape(text: str) -> str:

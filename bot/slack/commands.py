@@ -14,8 +14,8 @@ from bot.reading_list import ReadingListService
 from bot.services import PaperService
 from bot.slack import channel_commands
 from bot.slack.blocks import answer_message, help_message, notice
-from bot.slack.parsing import Help, Invalid, Later, SavedList, Search, parse_command
-from bot.slack.reading import show_list
+from bot.slack.parsing import ExportList, Help, Invalid, SavedList, Search, parse_command
+from bot.slack.reading import export, show_list
 from bot.subscriptions import SubscriptionService
 
 log = logging.getLogger(__name__)
@@ -35,12 +35,12 @@ def handle_papers(
     if isinstance(parsed, Invalid):
         ack(text=parsed.message)
         return
-    if isinstance(parsed, Later):
-        ack(text=f"{parsed.feature} are coming soon. For now, try `/papers <topic>`.")
-        return
     ack()
     if isinstance(parsed, Search):
         defer(lambda: answer_search(parsed, respond, papers))
+    elif isinstance(parsed, ExportList):
+        team, user = str(command.get("team_id")), str(command.get("user_id"))
+        defer(lambda: export(respond, client, reading, team, user, parsed.fmt))
     elif isinstance(parsed, SavedList):
         team, user = str(command.get("team_id")), str(command.get("user_id"))
         defer(lambda: show_list(respond, reading, team, user, parsed.text))

@@ -12,8 +12,7 @@ MAX_TOPIC_CHARS = 300
 
 MAX_SUBSCRIPTION_CHARS = 200
 
-# Words that start subcommands of later features: never searched as a topic.
-LATER = {"export": "Reading list export"}
+EXPORT_FORMATS = ("bibtex", "ris", "csv", "markdown")
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,13 +34,6 @@ class Invalid:
     """The text cannot be understood; `message` says how to fix it."""
 
     message: str
-
-
-@dataclass(frozen=True, slots=True)
-class Later:
-    """A subcommand of a feature that is not available yet."""
-
-    feature: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +78,13 @@ class SavedList:
 
 
 @dataclass(frozen=True, slots=True)
+class ExportList:
+    """The whole reading list as a file in the person's DM."""
+
+    fmt: str = "bibtex"
+
+
+@dataclass(frozen=True, slots=True)
 class Resume:
     """Restart a paused digest (after the bot was invited back)."""
 
@@ -101,7 +100,6 @@ Command = (
     Help
     | Search
     | Invalid
-    | Later
     | Subscribe
     | Unsubscribe
     | ShowChannel
@@ -111,6 +109,7 @@ Command = (
     | SetNote
     | Resume
     | SavedList
+    | ExportList
 )
 
 _USER_OR_SPECIAL = re.compile(r"<[@!][^>]*>")
@@ -138,10 +137,14 @@ def parse_command(raw: str) -> Command:
     word = first.lower()
     if word in {"help", "-h", "--help", "?"}:
         return Help()
-    if word in LATER:
-        return Later(LATER[word])
     if word == "saved":
         return SavedList(rest.strip()[:100])
+    if word == "export":
+        fmt = {"bib": "bibtex", "md": "markdown"}.get(rest.lower(), rest.lower() or "bibtex")
+        if fmt not in EXPORT_FORMATS:
+            return Invalid("`/papers export` takes `bibtex` (the default), `ris`, `csv` or "
+                           "`markdown`.")  # fmt: skip
+        return ExportList(fmt)
     channel_command = _channel_command(word, rest.strip())
     return channel_command if channel_command is not None else _search(text)
 

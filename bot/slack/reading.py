@@ -115,3 +115,26 @@ def _team_user(body: dict[str, Any]) -> tuple[str, str]:
     team = body.get("team") or {}
     user = body.get("user") or {}
     return str(team.get("id") or body.get("team_id") or ""), str(user.get("id") or "")
+
+
+def export(respond: Respond, client: WebClient, reading: ReadingListService, team: str,
+           user: str, fmt: str) -> None:  # fmt: skip
+    """`/papers export`: the list as a file, sent privately in the person's DM with the bot."""
+    made = reading.export(team, user, fmt)
+    if made is None:
+        respond(text=msg.EMPTY, response_type="ephemeral")
+        return
+    filename, content, count = made
+    try:
+        channel = client.conversations_open(users=user)["channel"]["id"]
+        client.files_upload_v2(
+            channel=channel, content=content, filename=filename, title=f"Reading list ({fmt})",
+            initial_comment=f"Your reading list: {count} papers as {fmt}.",
+        )  # fmt: skip
+    except SlackApiError as exc:
+        log.warning("team=%s export to %s failed: %s", team, user, exc.response.get("error"))
+        respond(text="I could not send you the file. Please try again in a minute.",
+                response_type="ephemeral")  # fmt: skip
+        return
+    respond(text=f"Sent your reading list ({count} papers, {fmt}) to our DM.",
+            response_type="ephemeral")  # fmt: skip

@@ -192,11 +192,6 @@ def test_health_and_unknown_paths(bot: BotServer) -> None:
     assert bot.http.get(bot.url + "/nope").status_code == 404
 
 
-def test_later_features_get_a_coming_soon_answer(bot: BotServer) -> None:
-    ack = bot.command("export")
-    assert "coming soon" in ack.text
-
-
 def test_the_hf_token_goes_to_hugging_face_only(
     slack: FakeSlack, hf: FakeHuggingFace, sqlite_url: str
 ) -> None:

@@ -8,6 +8,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import bibtexparser
 import httpx
 import pytest
 
@@ -163,3 +164,32 @@ def test_the_list_is_private_filterable_and_has_working_buttons(bot: BotServer) 
     bot.click("remove_saved", PAPER, user="U0004", response="l5")
     after = bot.slack.wait_for_response("l5")[-1]
     assert "1–1 of 1" in after["blocks"][0]["text"]["text"]
+
+
+def test_export_sends_a_valid_bibtex_file_to_the_persons_dm(bot: BotServer) -> None:
+    bot.slack.add_user("U0006", tz="UTC")
+    for paper in (PAPER, "2305.18290", "2402.01306"):
+        bot.click("save_paper", paper, user="U0006", response=f"e{paper}")
+        bot.slack.wait_for_response(f"e{paper}")
+    bot.command("export", user="U0006", response="x1")
+    told = bot.answer("x1")
+    assert told["response_type"] == "ephemeral"
+    assert "3 papers, bibtex" in told["text"]
+    (upload,) = bot.slack.uploaded_files()
+    assert upload.completed
+    assert upload.filename == "reading-list.bib"
+    assert upload.channels and upload.channels[0].startswith("D")
+    library = bibtexparser.parse_string((upload.content or b"").decode())
+    assert not library.failed_blocks
+    assert {e.fields_dict["eprint"].value for e in library.entries} == {
+        PAPER,
+        "2305.18290",
+        "2402.01306",
+    }
+
+
+def test_export_of_an_empty_list_and_a_bad_format(bot: BotServer) -> None:
+    bot.command("export ris", user="U0007", response="x2")
+    assert "empty" in bot.answer("x2")["text"]
+    assert bot.slack.uploaded_files() == []
+    assert "takes `bibtex`" in bot.command("export pdf", user="U0007").text

@@ -1,9 +1,9 @@
 import pytest
 
 from bot.slack.parsing import (
+    ExportList,
     Help,
     Invalid,
-    Later,
     PreviewDigest,
     SavedList,
     Search,
@@ -50,7 +50,8 @@ LIMIT_HELP = "`--limit` takes a number from 1 to 10, like `--limit 3`."
         ("preview", PreviewDigest()),
         ("saved", SavedList("")),
         ("saved value alignment", SavedList("value alignment")),
-        ("export", Later("Reading list export")),
+        ("export", ExportList("bibtex")),
+        ("export md", ExportList("markdown")),
         ("list", ShowChannel()),
         ("list decoding", Search("list decoding", 5)),
     ],

@@ -72,9 +72,11 @@ class ReadingListService:
     def mark_read(self, team_id: str, user_id: str, arxiv_id: str, now: datetime) -> bool:
         return self._saves.mark_read(team_id, user_id, arxiv_id, now)
 
-    def page(self, team_id: str, user_id: str, text: str, page: int) -> tuple[list[Saved], int]:
+    def page(
+        self, team_id: str, user_id: str, text: str, page: int, size: int = PAGE
+    ) -> tuple[list[Saved], int]:
         """One page of the person's list (unread first, newest first) and the total."""
-        return self._saves.list(team_id, user_id, text=text, offset=page * PAGE, limit=PAGE)
+        return self._saves.list(team_id, user_id, text=text, offset=page * size, limit=size)
 
     def export(self, team_id: str, user_id: str, fmt: str) -> tuple[str, str, int] | None:
         """(file name, content, count) of the whole list in `fmt`; None when it is empty."""

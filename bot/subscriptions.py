@@ -48,6 +48,10 @@ class SubscriptionService:
     def channel(self, team_id: str, channel_id: str) -> ChannelDigest | None:
         return self._store.channel(team_id, channel_id)
 
+    def created_by(self, team_id: str, user_id: str) -> list[ChannelDigest]:
+        """The channel digests a person set up (for their App Home)."""
+        return self._store.channels_created_by(team_id, user_id)
+
     def subscribe(
         self, team_id: str, channel_id: str, user_id: str, text: str, now: datetime
     ) -> Changed:

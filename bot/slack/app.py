@@ -116,6 +116,8 @@ def register(app: App) -> None:
         app.action(action_id)(reading.handle_list_button)
     app.event("reaction_added")(reading.on_reaction_added)
     app.event("reaction_removed")(reading.on_reaction_removed)
+    app.event("app_home_opened")(reading.on_home_opened)
+    app.action("export_list")(reading.handle_export_button)
     app.error(on_error)
 
 

@@ -10,9 +10,11 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.core.cite import RENDERERS
 from bot.core.models import normalize_arxiv_id
 from bot.reading_list import ReadingListService
 from bot.slack import reading_messages as msg
+from bot.subscriptions import SubscriptionService
 
 log = logging.getLogger(__name__)
 
@@ -88,9 +90,38 @@ def handle_undo(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond:
     respond(text=text, response_type="ephemeral", replace_original=True)
 
 
+def on_home_opened(event: dict[str, Any], body: dict[str, Any], context: BoltContext,
+                   client: WebClient, reading: ReadingListService,
+                   channels: SubscriptionService) -> None:  # fmt: skip
+    """The App Home tab shows the person's own reading list and channel digests."""
+    user = event.get("user")
+    if event.get("tab") != "home" or not isinstance(user, str):
+        return
+    publish_home(client, reading, channels, str(body.get("team_id") or context.team_id), user)
+
+
+def publish_home(client: WebClient, reading: ReadingListService,
+                 channels: SubscriptionService, team: str, user: str) -> None:  # fmt: skip
+    items, total = reading.page(team, user, "", 0, size=30)
+    view = msg.home_view(items, total, channels.created_by(team, user))
+    try:
+        client.views_publish(user_id=user, view=view)
+    except SlackApiError as exc:
+        log.warning("team=%s home of %s: %s", team, user, exc.response.get("error"))
+
+
+def handle_export_button(ack: Ack, body: dict[str, Any], action: dict[str, Any],
+                         client: WebClient, reading: ReadingListService) -> None:  # fmt: skip
+    ack()
+    team, user = _team_user(body)
+    export(None, client, reading, team, user, str(action.get("value") or "bibtex"))
+
+
 def handle_list_button(ack: Ack, body: dict[str, Any], action: dict[str, Any],
-                       respond: Respond, reading: ReadingListService) -> None:  # fmt: skip
-    """Remove, Mark read and Next page on the reading list: act, then show the list again."""
+                       respond: Respond | None, client: WebClient, reading: ReadingListService,
+                       channels: SubscriptionService) -> None:  # fmt: skip
+    """Remove, Mark read and Next page on the reading list: act, then show the list again
+    (the message it was pressed in, or the App Home tab)."""
     ack()
     team, user = _team_user(body)
     value, page, text = str(action.get("value") or ""), 0, ""
@@ -101,7 +132,10 @@ def handle_list_button(ack: Ack, body: dict[str, Any], action: dict[str, Any],
     else:
         number, _, text = value.partition("|")
         page = int(number) if number.isdigit() else 0
-    show_list(respond, reading, team, user, text, page, replace=True)
+    if (body.get("view") or {}).get("type") == "home" or respond is None:
+        publish_home(client, reading, channels, team, user)
+    else:
+        show_list(respond, reading, team, user, text, page, replace=True)
 
 
 def show_list(respond: Respond, reading: ReadingListService, team: str, user: str, text: str,
@@ -117,12 +151,15 @@ def _team_user(body: dict[str, Any]) -> tuple[str, str]:
     return str(team.get("id") or body.get("team_id") or ""), str(user.get("id") or "")
 
 
-def export(respond: Respond, client: WebClient, reading: ReadingListService, team: str,
+def export(respond: Respond | None, client: WebClient, reading: ReadingListService, team: str,
            user: str, fmt: str) -> None:  # fmt: skip
     """`/papers export`: the list as a file, sent privately in the person's DM with the bot."""
+    if fmt not in RENDERERS:
+        return
     made = reading.export(team, user, fmt)
     if made is None:
-        respond(text=msg.EMPTY, response_type="ephemeral")
+        if respond is not None:
+            respond(text=msg.EMPTY, response_type="ephemeral")
         return
     filename, content, count = made
     try:
@@ -133,8 +170,10 @@ def export(respond: Respond, client: WebClient, reading: ReadingListService, tea
         )  # fmt: skip
     except SlackApiError as exc:
         log.warning("team=%s export to %s failed: %s", team, user, exc.response.get("error"))
-        respond(text="I could not send you the file. Please try again in a minute.",
-                response_type="ephemeral")  # fmt: skip
+        if respond is not None:
+            respond(text="I could not send you the file. Please try again in a minute.",
+                    response_type="ephemeral")  # fmt: skip
         return
-    respond(text=f"Sent your reading list ({count} papers, {fmt}) to our DM.",
-            response_type="ephemeral")  # fmt: skip
+    if respond is not None:
+        respond(text=f"Sent your reading list ({count} papers, {fmt}) to our DM.",
+                response_type="ephemeral")  # fmt: skip

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.core.models import Paper
+from bot.core.models import ChannelDigest, Paper
 from bot.reading_list import PAGE, SaveOutcome
 from bot.slack.blocks import Block, authors_line, cut, escape
 from bot.storage.saves import Saved
@@ -74,3 +74,41 @@ def _button(label: str, action_id: str, value: str) -> Block:
 
 def _section(text: str) -> Block:
     return {"type": "section", "text": {"type": "mrkdwn", "text": cut(text, 3000)}}
+
+
+def home_view(items: list[Saved], total: int, channels: list[ChannelDigest]) -> dict[str, object]:
+    """The App Home tab: the reading list (unread first), export, and the person's channels."""
+    blocks: list[Block] = [
+        {"type": "header", "text": {"type": "plain_text", "text": "Your reading list"}},
+    ]
+    if items:
+        shown = f"{len(items)} of {total}" if total > len(items) else f"{total}"
+        blocks.append(_context(f"{shown} papers, unread first · `/papers saved` to search"))
+        for item in items:
+            blocks += _saved_paper(item)
+        blocks.append({"type": "actions", "elements": [
+            _button(f"Export {label}", "export_list", fmt)
+            for fmt, label in (("bibtex", "BibTeX"), ("ris", "RIS"), ("csv", "CSV"),
+                               ("markdown", "Markdown"))
+        ]})  # fmt: skip
+    else:
+        blocks.append(_section(EMPTY))
+    blocks.append({"type": "divider"})
+    blocks.append({"type": "header", "text": {"type": "plain_text",
+                                               "text": "Channel digests you set up"}})  # fmt: skip
+    if not channels:
+        blocks.append(_section("None yet. In a channel: `/papers subscribe value alignment`."))
+    for channel in channels[:20]:
+        topics = ", ".join(t or "all trending papers" for t in channel.topics)
+        sched = channel.schedule
+        state = "" if channel.status == "active" else f" · *{channel.status}*"
+        blocks.append(_section(
+            f"<#{channel.channel_id}> · {escape(cut(topics, 300))}\\n"
+            f"{sched.days} at {sched.hour:02d}:{sched.minute:02d} ({sched.zone}), "
+            f"up to {channel.size} papers{state}"
+        ))  # fmt: skip
+    return {"type": "home", "blocks": blocks[:100]}
+
+
+def _context(text: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": cut(text, 3000)}]}

@@ -7,6 +7,7 @@ import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+from urllib.parse import parse_qs, urlencode
 
 import bibtexparser
 import httpx
@@ -15,6 +16,7 @@ import pytest
 from tests.e2e.conftest import SECRET, BotServer
 from tests.fakes.slack_requests import (
     JSON_CONTENT_TYPE,
+    block_actions_body,
     event_body,
     post_signed,
     reaction_added_event,
@@ -193,3 +195,37 @@ def test_export_of_an_empty_list_and_a_bad_format(bot: BotServer) -> None:
     assert "empty" in bot.answer("x2")["text"]
     assert bot.slack.uploaded_files() == []
     assert "takes `bibtex`" in bot.command("export pdf", user="U0007").text
+
+
+def home_click(bot: BotServer, action_id: str, value: str, user: str) -> httpx.Response:
+    """A button pressed in the App Home tab: a view container and no response_url."""
+    form = block_actions_body(action_id, value, team_id="T0001", channel_id="C0001",
+                              user_id=user, response_url="x")  # fmt: skip
+    payload = json.loads(parse_qs(form.decode())["payload"][0])
+    payload.pop("response_url", None)
+    payload.pop("channel", None)
+    payload["container"] = {"type": "view", "view_id": "V1"}
+    payload["view"] = {"id": "V1", "type": "home", "blocks": []}
+    body = urlencode({"payload": json.dumps(payload)}).encode()
+    return post_signed(bot.http, bot.url + "/slack/events", body, SECRET,
+                       content_type="application/x-www-form-urlencoded")  # fmt: skip
+
+
+def test_app_home_shows_the_list_and_its_buttons_work_there(bot: BotServer) -> None:
+    bot.slack.add_user("U0008", tz="UTC")
+    bot.click("save_paper", PAPER, user="U0008", response="h1")
+    bot.slack.wait_for_response("h1")
+    event = {"type": "app_home_opened", "user": "U0008", "channel": "D0008", "tab": "home",
+             "event_ts": "1764250000.000100"}  # fmt: skip
+    assert send_event(bot, event).status_code == 200
+    view = bot.slack.wait_for_api("views.publish")[-1].params
+    assert view["user_id"] == "U0008"
+    rendered = json.dumps(view["view"], ensure_ascii=False)
+    assert "What are human values" in rendered
+    assert "export_list" in rendered
+    home_click(bot, "mark_read", PAPER, "U0008")
+    refreshed = bot.slack.wait_for_api("views.publish", count=2)[-1].params
+    assert "✓ read" in json.dumps(refreshed["view"], ensure_ascii=False)
+    home_click(bot, "export_list", "markdown", "U0008")
+    wait_until(lambda: len(bot.slack.uploaded_files()) == 1)
+    assert bot.slack.uploaded_files()[0].filename == "reading-list.md"

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 
 from bench.common import (
     SECRET,
+    Upstreams,
     bot_env,
     bot_server,
     burst,

@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import SECRET, BotServer
+from tests.fakes.server import Reply
 from tests.fakes.slack_requests import (
     JSON_CONTENT_TYPE,
     block_actions_body,
@@ -229,3 +230,14 @@ def test_app_home_shows_the_list_and_its_buttons_work_there(bot: BotServer) -> N
     home_click(bot, "export_list", "markdown", "U0008")
     wait_until(lambda: len(bot.slack.uploaded_files()) == 1)
     assert bot.slack.uploaded_files()[0].filename == "reading-list.md"
+
+
+def test_a_save_keeps_the_paper_even_after_it_vanished_upstream(
+    bot: BotServer, shared: str
+) -> None:
+    bot.hf.clear_days()
+    bot.hf.inject("/api/papers/", Reply(404, {"error": "Paper not found"}), times=100)
+    send_event(bot, reaction_added_event("U0009", "C0001", shared))
+    wait_until(lambda: saves(bot, "U0009") == [PAPER])
+    bot.command("saved", user="U0009", response="v1")
+    assert "What are human values" in json.dumps(bot.answer("v1")["blocks"])

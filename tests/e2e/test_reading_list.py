@@ -46,7 +46,10 @@ def shared(bot: BotServer) -> str:
     """A paper the bot posted in C0001 (shared by someone); returns its message ts."""
     bot.click("share_paper", PAPER)
     post = bot.slack.wait_for_api("chat.postMessage")[-1]
-    return str(post.response["ts"])
+    ts = str(post.response["ts"])
+    # the bot records the post right after Slack answered: wait for that before reacting
+    wait_until(lambda: bot.runtime.store.paper_of_message("T0001", "C0001", ts) == PAPER)
+    return ts
 
 
 def saves(bot: BotServer, user: str = "U0002") -> list[str]:

@@ -5,6 +5,7 @@ import io
 from datetime import UTC, datetime
 
 import bibtexparser
+import rispy
 
 from bot.core.cite import bibtex_keys, to_bibtex, to_csv, to_markdown, to_ris, year_of
 from bot.core.models import Paper
@@ -51,11 +52,19 @@ def test_year_from_the_date_else_the_arxiv_id() -> None:
     assert year_of(PAPERS[1]) == "2024"
 
 
-def test_ris_csv_and_markdown() -> None:
-    ris = to_ris(PAPERS)
-    assert ris.count("TY  - ") == 4
-    assert ris.count("ER  - ") == 4
-    assert "AU  - Archit Sharma" in ris
+def test_ris_parses_back_with_every_field() -> None:
+    records = rispy.loads(to_ris(PAPERS))
+    assert len(records) == 4
+    dpo = records[0]
+    assert dpo["type_of_reference"] == "UNPB"
+    assert dpo["title"].startswith("Direct Preference Optimization")
+    assert dpo["authors"] == ["Rafael Rafailov", "Archit Sharma", "Eric Mitchell"]
+    assert dpo["year"] == "2023"
+    assert dpo["urls"] == ["https://arxiv.org/abs/2305.18290"]
+    assert records[2]["authors"] == ["José Núñez"]
+
+
+def test_csv_and_markdown() -> None:
     rows = list(csv.DictReader(io.StringIO(to_csv(PAPERS))))
     assert [r["arxiv_id"] for r in rows] == [p.arxiv_id for p in PAPERS]
     assert rows[0]["authors"] == "Rafael Rafailov; Archit Sharma; Eric Mitchell"

@@ -134,13 +134,13 @@ def _links(item: Ranked) -> str:
 
 
 def _buttons(paper: Paper, share: bool) -> list[Block]:
-    buttons = [_button("Save", "save_paper", paper.arxiv_id)]
+    buttons = [button("Save", "save_paper", paper.arxiv_id)]
     if share:
-        buttons.append(_button("Share in channel", "share_paper", paper.arxiv_id))
+        buttons.append(button("Share in channel", "share_paper", paper.arxiv_id))
     return buttons
 
 
-def _button(label: str, action_id: str, value: str) -> Block:
+def button(label: str, action_id: str, value: str) -> Block:
     text = {"type": "plain_text", "text": label[:BUTTON_TEXT_MAX], "emoji": True}
     return {"type": "button", "action_id": action_id, "text": text, "value": value}
 
@@ -151,31 +151,29 @@ def answer_message(answer: SearchAnswer, note: str | None = None) -> tuple[str, 
     topic = escape(cut(answer.topic, 120))
     blocks: list[Block] = []
     if answer.topic:
-        blocks.append(_header(f"Trending papers: {answer.topic}"))
+        blocks.append(header(f"Trending papers: {answer.topic}"))
     else:
-        blocks.append(_header("Top trending papers"))
+        blocks.append(header("Top trending papers"))
     source = f"Hugging Face Daily Papers, last {days} feed days · by upvotes, newer first on ties"
-    context = [source, *(escape(n) for n in answer.notes)]
+    lines = [source, *(escape(n) for n in answer.notes)]
     if note:
-        context.append(escape(note))
-    blocks.append(_context(" · ".join(context)))
+        lines.append(escape(note))
+    blocks.append(context(" · ".join(lines)))
     if answer.hint:
-        blocks.append(_section(escape(answer.hint)))
+        blocks.append(section(escape(answer.hint)))
     elif answer.results:
         for item in answer.results:
             blocks += paper_blocks(item)
     elif answer.topic:
-        blocks.append(_section(f"Nothing trending on *{topic}* in the last {days} feed days."))
+        blocks.append(section(f"Nothing trending on *{topic}* in the last {days} feed days."))
         if answer.older:
-            blocks.append(
-                _section("*Older matches from Hugging Face paper search (not trending):*")
-            )
+            blocks.append(section("*Older matches from Hugging Face paper search (not trending):*"))
             for item in answer.older:
                 blocks += paper_blocks(item)
         else:
-            blocks.append(_section(_NOTHING_OLDER))
+            blocks.append(section(_NOTHING_OLDER))
     else:
-        blocks.append(_section("No trending papers are available right now."))
+        blocks.append(section("No trending papers are available right now."))
     return fallback_text(answer), blocks
 
 
@@ -199,29 +197,29 @@ def fallback_text(answer: SearchAnswer) -> str:
 def shared_message(paper: Paper, user_id: str) -> tuple[str, list[Block]]:
     """A paper shared visibly in a channel, as its own message (so a reaction maps to it)."""
     blocks = paper_blocks(Ranked(paper=paper, score=0.0), share_button=False)
-    blocks.append(_context(f"Shared by <@{user_id}> from `/papers`"))
+    blocks.append(context(f"Shared by <@{user_id}> from `/papers`"))
     return cut(escape(f"{paper.title} {paper.hf_url}"), FALLBACK_MAX), blocks
 
 
 def help_message(window_days: int) -> tuple[str, list[Block]]:
     text = HELP_TEXT.format(days=window_days)
-    return "How to use /papers", [_section(text)]
+    return "How to use /papers", [section(text)]
 
 
 def notice(text: str) -> tuple[str, list[Block]]:
     """A one-line message (already escaped where needed)."""
-    return text, [_section(text)]
+    return text, [section(text)]
 
 
-def _header(text: str) -> Block:
+def header(text: str) -> Block:
     return {"type": "header", "text": {"type": "plain_text", "text": cut(text, HEADER_MAX)}}
 
 
-def _section(text: str) -> Block:
+def section(text: str) -> Block:
     return {"type": "section", "text": {"type": "mrkdwn", "text": cut(text, SECTION_MAX)}}
 
 
-def _context(text: str) -> Block:
+def context(text: str) -> Block:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": cut(text, SECTION_MAX)}]}
 
 
@@ -231,11 +229,11 @@ def digest_header(
     """The message that opens a channel's digest."""
     follows = ", ".join(escape(cut(t, 60)) for t in channel_topics if t) or "all trending papers"
     plural = "paper" if count == 1 else "papers"
-    context = (
+    line = (
         f"{count} new {plural} from Hugging Face Daily Papers · this channel follows {follows} · "
         "react with :bookmark: to save one · `/papers list` for settings"
     )
-    return title, [_header(title), _context(context)]
+    return title, [header(title), context(line)]
 
 
 def digest_paper(item: Ranked) -> tuple[str, list[Block]]:
@@ -246,4 +244,4 @@ def digest_paper(item: Ranked) -> tuple[str, list[Block]]:
 
 def empty_note(title: str) -> tuple[str, list[Block]]:
     text = f"{title}: nothing new on this channel's topics today."
-    return text, [_context(escape(text))]
+    return text, [context(escape(text))]

@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 
 from bot.core.schedule import SCHEDULE_HELP
 from bot.slack import channel_messages as msg
-from bot.slack.blocks import escape
+from bot.slack.blocks import escape, section
 from bot.slack.parsing import (
     PreviewDigest,
     Resume,
@@ -64,7 +64,7 @@ def _subscribe(
         return
     text = msg.subscribed(user, result)
     try:  # posting the confirmation also proves the bot can post here
-        post_message(client, channel, text, [_section(text)])
+        post_message(client, channel, text, [section(text)])
     except PostFailed as failure:
         if failure.code in NOT_A_MEMBER:
             channels.unsubscribe(team, channel, parsed.topic)
@@ -104,12 +104,8 @@ def _setting(
 
 
 def _public(respond: Respond, text: str) -> None:
-    respond(text=text, blocks=[_section(text)], response_type="in_channel")
+    respond(text=text, blocks=[section(text)], response_type="in_channel")
 
 
 def _private(respond: Respond, text: str) -> None:
-    respond(text=text, blocks=[_section(text)], response_type="ephemeral")
-
-
-def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
+    respond(text=text, blocks=[section(text)], response_type="ephemeral")

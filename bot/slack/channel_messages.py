@@ -6,7 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.core.models import ChannelDigest, Ranked
-from bot.slack.blocks import Block, cut, escape, paper_blocks
+from bot.slack.blocks import Block, cut, escape, paper_blocks, section
 from bot.subscriptions import MAX_TOPICS, Changed
 
 NOT_SUBSCRIBED = (
@@ -73,7 +73,7 @@ def unsubscribe_problem(result: Changed, topic: str | None) -> str:
 def channel_status(channel: ChannelDigest | None) -> tuple[str, list[Block]]:
     """`/papers list`: topics, schedule, next post in the channel's zone, state."""
     if channel is None:
-        return NOT_SUBSCRIBED, [_section(NOT_SUBSCRIBED)]
+        return NOT_SUBSCRIBED, [section(NOT_SUBSCRIBED)]
     topics = "\n".join(f"• {topic_label(t)}" for t in channel.topics) or "• (none)"
     sched = channel.schedule
     lines = [
@@ -93,7 +93,7 @@ def channel_status(channel: ChannelDigest | None) -> tuple[str, list[Block]]:
         "`/papers note on|off`, `/papers preview`."
     )
     text = "\n".join(lines)
-    return text, [_section(cut(text, 3000))]
+    return text, [section(cut(text, 3000))]
 
 
 def schedule_changed(user_id: str, channel: ChannelDigest) -> str:
@@ -106,17 +106,13 @@ def schedule_changed(user_id: str, channel: ChannelDigest) -> str:
 def preview_message(papers: list[Ranked] | None, now: datetime) -> tuple[str, list[Block]]:
     """`/papers preview`: the next digest, only for the person who asked."""
     if papers is None:
-        return NOT_SUBSCRIBED, [_section(NOT_SUBSCRIBED)]
+        return NOT_SUBSCRIBED, [section(NOT_SUBSCRIBED)]
     if not papers:
         text = ("Nothing new for this channel's topics right now: the next digest would be "
                 "skipped (no empty posts).")  # fmt: skip
-        return text, [_section(text)]
+        return text, [section(text)]
     head = f"*Preview:* the next digest would post these {len(papers)} papers (only you see this)."
-    blocks: list[Block] = [_section(head)]
+    blocks: list[Block] = [section(head)]
     for item in papers:
         blocks += paper_blocks(item, share_button=False)[:2]
     return f"Preview of the next digest: {len(papers)} papers", blocks[:50]
-
-
-def _section(text: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": cut(text, 3000)}}

@@ -59,16 +59,22 @@ class SaveStore:
     ) -> tuple[list[Saved], int]:
         """The person's saves, unread first then newest first, optionally only those whose
         title, authors, keywords or id contain `text`; and how many match in all."""
+        mine = (SaveRow.team_id == team_id, SaveRow.user_id == user_id)
+        query = (
+            select(SaveRow.paper, SaveRow.saved_at, SaveRow.read_at)
+            .where(*mine)
+            .order_by(SaveRow.read_at.is_not(None), SaveRow.saved_at.desc(), SaveRow.id.desc())
+        )
+        if not text:  # the common case: page in the database, decode only that page
+            with self._tx() as s:
+                total = int(s.scalar(select(func.count()).select_from(SaveRow).where(*mine)) or 0)
+                rows = s.execute(query.offset(offset).limit(limit)).all()
+            return [Saved(paper_from_json(p), at, read) for p, at, read in rows], total
         with self._tx() as s:
-            rows = s.execute(
-                select(SaveRow.paper, SaveRow.saved_at, SaveRow.read_at)
-                .where(SaveRow.team_id == team_id, SaveRow.user_id == user_id)
-                .order_by(SaveRow.read_at.is_not(None), SaveRow.saved_at.desc(), SaveRow.id.desc())
-            ).all()
+            rows = s.execute(query).all()
+        needle = text.lower()
         saved = [Saved(paper_from_json(p), at, read) for p, at, read in rows]
-        if text:
-            needle = text.lower()
-            saved = [item for item in saved if needle in _haystack(item.paper)]
+        saved = [item for item in saved if needle in _haystack(item.paper)]
         return saved[offset : offset + limit], len(saved)
 
     def count(self, team_id: str, user_id: str) -> int:

@@ -165,4 +165,8 @@ def test_preview_shows_the_next_digest_only_to_the_asker(berliner: BotServer) ->
     bot.command("preview", response="pv")
     shown = bot.answer("pv")
     assert shown["response_type"] == "ephemeral"
-    assert "Preview" in shown["text"] or "Nothing new" in shown["text"]
+    assert shown["text"].startswith("Preview of the next digest")
+    assert "diffusion" in json.dumps(shown["blocks"]).lower()
+    assert (
+        len(berliner.slack.posted_messages("C0001")) == 1
+    )  # only the confirmation: a preview posts nothing

@@ -418,13 +418,13 @@ class Store:
         """A paper shared into a channel by a person: a post like a digest's (so reactions on it
         save it, and digests never post it there again). A paper already posted in the
         channel keeps its first message."""
+        self.keep_papers([paper], now)  # first: once the post is visible, so is its paper
         with self._tx() as s:
             insert_ignore(s, PostRow, {
                 "team_id": team_id, "channel_id": channel_id, "arxiv_id": paper.arxiv_id,
                 "digest_date": None, "state": "sent", "attempts": 1, "owner": "share",
                 "claimed_at": now, "sent_at": now, "message_ts": ts,
             })  # fmt: skip
-        self.keep_papers([paper], now)
 
     def paper_of_message(self, team_id: str, channel_id: str, ts: str) -> str | None:
         """The paper a bot message shows (one indexed lookup), for reactions."""

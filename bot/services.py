@@ -65,7 +65,7 @@ class PaperService:
         topic = parse_topic(topic_text)
         days = feed_days(now, self._days)
         got = self._window.window(days)
-        notes = _window_notes(got)
+        notes = _window_notes(got) + tuple(f"Ignored: {p}." for p in topic.problems)
         if not topic_text.strip():
             results = rank(got.papers, None, now, limit)
             return SearchAnswer("", tuple(results), notes=notes, window_days=self._days)

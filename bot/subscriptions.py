@@ -58,9 +58,11 @@ class SubscriptionService:
         """Follow `text` ('' = all trending papers). New channels get the subscriber's zone."""
         topic = " ".join(text.split())
         parsed = parse_topic(topic)
+        if parsed.problems:
+            return Changed(False, problem="bad_filter", detail=parsed.problems[0])
         if topic and parsed.is_empty:
             return Changed(False, problem="no_words", detail=topic)
-        key = " ".join(sorted(parsed.terms))
+        key = parsed.key
         defaults = self._store.channel(team_id, channel_id) or self._defaults(
             team_id, channel_id, user_id, now
         )
@@ -76,7 +78,7 @@ class SubscriptionService:
         if text is None:
             removed = self._store.unsubscribe(team_id, channel_id, None)
             return Changed(removed > 0, problem=None if removed else "none")
-        key = " ".join(sorted(parse_topic(text).terms))
+        key = parse_topic(text).key
         removed = self._store.unsubscribe(team_id, channel_id, key)
         channel = self._store.channel(team_id, channel_id)
         return Changed(removed > 0, channel, None if removed else "unknown", detail=text)

@@ -1,155 +1,219 @@
-"""Topics: turn user text into terms and decide whether a paper is about them (pure)."""
+"""Relevance: is a paper about a topic, how much, and why (pure).
+
+A topic is one or more ideas (see `bot.core.query`). For each idea the paper earns evidence
+from every field it appears in, weighted by where (title, then Hugging Face's keywords, then its
+summary, then the abstract), by how tightly the idea's words stand together, and, in the
+abstract, by how often. A paper is about a topic when its strongest idea clears THRESHOLD and
+every other idea is at least mentioned; papers that use a word in another field's sense
+(`bot.core.senses`), mention an excluded word, or miss an author or category filter are out.
+"""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.core.models import Match, Paper
+from bot.core.query import Concept, Idea, Phrase, Topic, parse_topic
+from bot.core.senses import other_sense
+from bot.core.text import BREAK, defined_acronyms, fold, known_acronyms, stem, tokens, words
 
-# fmt: off
-STOP_WORDS = frozenset({
-    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "from", "has", "have", "in",
-    "into", "is", "it", "its", "of", "on", "or", "that", "the", "their", "this", "to", "was",
-    "were", "which", "with", "via", "we", "our", "us", "using", "use", "based", "towards",
-    "toward", "new", "paper", "papers", "about", "what", "how", "why", "when",
-})
-# fmt: on
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)
-# Field weights: where a word appears says how central it is to the paper.
-FIELD_WEIGHTS: dict[str, float] = {"title": 3.0, "keywords": 2.5, "summary": 1.5, "abstract": 1.0}
-_CLAUSE_END = re.compile(r"[.!?;:,()\[\]]\s|\n")
-_BREAK = "\x00"  # a token that never matches: keeps separate keywords from looking adjacent
+__all__ = ["THRESHOLD", "Topic", "filter_relevant", "parse_topic", "relevance", "stem"]
+
+# Field weights: where an idea appears says how central it is to the paper.
+FIELD_WEIGHTS: dict[str, float] = {"title": 3.0, "keywords": 2.0, "summary": 1.5, "abstract": 2.25}
+THRESHOLD = 1.5  # the evidence for the main idea: the title alone, or the abstract twice
+MENTIONED = 0.5  # the least evidence for each further idea: one mention in the abstract
+ABSTRACT_SATURATION = 3  # the abstract counts up to this many mentions
+SLACK = 1  # words allowed between an idea's words for it to count as "together"
 
 
 @dataclass(frozen=True, slots=True)
-class Topic:
-    """A parsed topic: what the user typed and its content terms (stemmed, in order)."""
+class PaperText:
+    """A paper's searchable text, analysed once: token streams and where each token is."""
 
-    text: str
-    terms: tuple[str, ...]
-
-    @property
-    def is_empty(self) -> bool:
-        return not self.terms
+    fields: dict[str, list[str]]
+    positions: dict[str, dict[str, list[int]]]
+    vocabulary: frozenset[str]
+    authors: tuple[frozenset[str], ...]
 
 
-@lru_cache(maxsize=65536)
-def stem(word: str) -> str:
-    """A light, predictable English stemmer: align/aligned/alignment/aligning -> align."""
-    w = word
-    if len(w) > 4 and w.endswith("ies"):
-        w = w[:-3] + "y"
-    elif len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
-        w = w[:-1]
-    for suffix in ("ations", "ation", "ments", "ment", "ingly", "ing", "edly", "ed", "ly"):
-        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
-            w = w[: -len(suffix)]
-            break
-    if len(w) > 3 and w.endswith("e"):
-        w = w[:-1]
-    return w
-
-
-def tokens(text: str) -> list[str]:
-    """Lower-cased, stemmed word tokens of `text` (stop words kept, so adjacency is honest).
-
-    Sentence and clause ends become a break token, so words never stand together across them.
-    """
-    out: list[str] = []
-    for clause in _CLAUSE_END.split(text.lower()):
-        out += [stem(w) for w in _WORD.findall(clause)]
-        out.append(_BREAK)
-    return out[:-1]
-
-
-def parse_topic(text: str) -> Topic:
-    """User text -> Topic; stop words and one-letter words carry no meaning and are dropped."""
-    words = [w for w in _WORD.findall(text.lower()) if w not in STOP_WORDS and len(w) > 1]
-    terms = tuple(dict.fromkeys(stem(w) for w in words))
-    return Topic(text=" ".join(text.split()), terms=terms[:12])
-
-
-@lru_cache(maxsize=16384)
-def paper_fields(paper: Paper) -> dict[str, list[str]]:
-    """The token streams of a paper's searchable fields (memoised: papers are immutable).
-
-    Callers must not mutate the result.
-    """
+@lru_cache(maxsize=32768)
+def analyse(paper: Paper) -> PaperText:
+    """Tokens and positions of a paper's fields (memoised: papers are immutable)."""
+    expansions = {**known_acronyms(), **_definitions(paper)}
+    endings: dict[str, list[tuple[str, Phrase]]] = {}
+    for short, form in expansions.items():
+        endings.setdefault(form[-1], []).append((short, form))
     keyword_tokens: list[str] = []
     for keyword in paper.keywords:
-        keyword_tokens += [*tokens(keyword), _BREAK]
-    return {
-        "title": tokens(paper.title),
+        keyword_tokens += [*_stream(keyword, expansions, endings), BREAK]
+    fields = {
+        "title": _stream(paper.title, expansions, endings),
         "keywords": keyword_tokens,
-        "summary": tokens(paper.ai_summary or ""),
-        "abstract": tokens(paper.abstract),
+        "summary": _stream(paper.ai_summary or "", expansions, endings),
+        "abstract": _stream(paper.abstract, expansions, endings),
     }
+    positions: dict[str, dict[str, list[int]]] = {}
+    for name, stream in fields.items():
+        where: dict[str, list[int]] = {}
+        for i, tok in enumerate(stream):
+            where.setdefault(tok, []).append(i)
+        positions[name] = where
+    vocabulary = frozenset(tok for where in positions.values() for tok in where)
+    authors = tuple(frozenset(fold(w) for w in words(name)) for name in paper.authors)
+    return PaperText(fields, positions, vocabulary, authors)
 
 
-@lru_cache(maxsize=16384)
-def vocabulary(paper: Paper) -> frozenset[str]:
-    """Every token of the paper: a paper lacking any topic term is rejected at once."""
-    return frozenset(tok for stream in paper_fields(paper).values() for tok in stream)
+def _definitions(paper: Paper) -> dict[str, tuple[str, ...]]:
+    return {**defined_acronyms(paper.title), **defined_acronyms(paper.abstract)}
 
 
-def _near(stream: Sequence[str], terms: Sequence[str], slack: int = 2) -> bool:
-    """True when all terms occur within a window of len(terms) + slack tokens, any order."""
-    if len(terms) == 1:
-        return terms[0] in stream
-    width = len(terms) + slack
-    wanted = set(terms)
-    positions = [i for i, tok in enumerate(stream) if tok in wanted]
-    return any(wanted <= _until_break(stream[start : start + width]) for start in positions)
-
-
-def _until_break(window: Sequence[str]) -> set[str]:
-    return set(window[: window.index(_BREAK)] if _BREAK in window else window)
+def _stream(
+    text: str, expansions: dict[str, Phrase], endings: dict[str, list[tuple[str, Phrase]]]
+) -> list[str]:
+    """Tokens of `text`, with each acronym also read as its long form and vice versa."""
+    out: list[str] = []
+    for tok in tokens(text):
+        if out and out[-1] == tok and tok in expansions:
+            continue  # "retrieval-augmented generation (RAG)": RAG was read already
+        long_form = expansions.get(tok)
+        if long_form is not None and tuple(out[-len(long_form) :]) != long_form:
+            out += [*long_form, tok]
+            continue
+        out.append(tok)
+        for short, form in endings.get(tok, ()):
+            if tuple(out[-len(form) :]) == form:
+                out.append(short)
+    return out
 
 
 def relevance(paper: Paper, topic: Topic) -> Match | None:
-    """How much `paper` is about `topic`, or None when it is not.
-
-    A paper is about a topic when all the topic's terms stand together (within a couple of
-    words) in one field, or all of them are in the title. A single-word topic must be in the
-    title, keywords or summary, or twice in the abstract.
-    """
-    if topic.is_empty or not vocabulary(paper).issuperset(topic.terms):
+    """How much `paper` is about `topic`, with why, or None when it is not about it."""
+    if topic.is_empty:
         return None
-    fields = paper_fields(paper)
-    score, best = 0.0, ""
-    for name, stream in fields.items():
-        weight = FIELD_WEIGHTS[name]
-        if _near(stream, topic.terms):
-            count = 2 if len(topic.terms) > 1 else min(stream.count(topic.terms[0]), 3)
-            gain = weight * count
-            if gain > 0 and not best:
-                best = name
-            score += gain
-        else:
-            present = sum(term in stream for term in topic.terms)
-            score += weight * 0.25 * present / len(topic.terms)
-    if not _is_about(fields, topic.terms):
+    text = analyse(paper)
+    if not _passes_filters(paper, text, topic):
         return None
-    if all(term in fields["title"] for term in topic.terms):
-        best = "title"
-    return Match(score=round(score, 3), reason=_reason(topic, best or "abstract"))
+    if not topic.concepts:
+        return Match(score=1.0, reason=_filter_reason(topic))
+    best: tuple[float, str] | None = None
+    for concept in topic.concepts:
+        scored = _concept_score(text, concept, topic)
+        if scored is not None and (best is None or scored[0] > best[0]):
+            best = scored
+    if best is None:
+        return None
+    return Match(score=round(best[0], 3), reason=best[1])
 
 
-def _is_about(fields: dict[str, list[str]], terms: Sequence[str]) -> bool:
-    if len(terms) == 1:
-        term = terms[0]
-        strong = any(term in fields[name] for name in ("title", "keywords", "summary"))
-        return strong or fields["abstract"].count(term) >= 2
-    together = any(_near(stream, terms) for stream in fields.values())
-    return together or all(term in fields["title"] for term in terms)
+def _passes_filters(paper: Paper, text: PaperText, topic: Topic) -> bool:
+    if any(_phrase_anywhere(text, phrase) for phrase in topic.excluded):
+        return False
+    if topic.authors and not any(
+        set(name) <= author for name in topic.authors for author in text.authors
+    ):
+        return False
+    return not topic.categories or any(
+        cat == wanted or cat.startswith(wanted + ".")
+        for cat in paper.categories
+        for wanted in topic.categories
+    )
 
 
-def _reason(topic: Topic, field_name: str) -> str:
-    where = {"title": "title", "keywords": "keywords", "summary": "summary"}
-    return f"matched: {topic.text} in {where.get(field_name, 'abstract')}"
+def _phrase_anywhere(text: PaperText, phrase: Phrase) -> bool:
+    if not text.vocabulary.issuperset(phrase):
+        return False
+    return any(_exact_starts(text, name, phrase) for name in text.fields)
+
+
+def _concept_score(text: PaperText, concept: Concept, topic: Topic) -> tuple[float, str] | None:
+    """Evidence for the concept: all its ideas present, the strongest one central."""
+    needed = {w for idea in concept.ideas for w in idea.words}
+    if not text.vocabulary.issuperset(needed):
+        return None
+    topic_words = set(topic.terms)
+    if any(other_sense(w, text.vocabulary, topic_words) for w in needed):
+        return None
+    scored = [_idea_evidence(text, idea) for idea in concept.ideas]
+    if max(s for s, _ in scored) < THRESHOLD or min(s for s, _ in scored) < MENTIONED:
+        return None
+    main = max(range(len(scored)), key=lambda i: scored[i][0])
+    reason = f"matched: {_idea_label(topic, concept.ideas[main])} in {scored[main][1]}"
+    return sum(s for s, _ in scored) / len(scored) + 0.1 * max(s for s, _ in scored), reason
+
+
+def _idea_evidence(text: PaperText, idea: Idea) -> tuple[float, str]:
+    """The idea's weighted evidence across fields, and the most telling field."""
+    total, best_field, best_gain = 0.0, "abstract", 0.0
+    for name, weight in FIELD_WEIGHTS.items():
+        count, closeness = _occurrences(text, name, idea)
+        if count == 0:
+            continue
+        amount = min(count, ABSTRACT_SATURATION) / ABSTRACT_SATURATION if name == "abstract" else 1
+        gain = weight * closeness * amount
+        total += gain
+        if gain > best_gain:
+            best_field, best_gain = name, gain
+    return total, best_field
+
+
+def _occurrences(text: PaperText, name: str, idea: Idea) -> tuple[int, float]:
+    """How often the idea occurs in a field, and how tightly (1.0: its words side by side)."""
+    if idea.exact:
+        return len(_exact_starts(text, name, idea.words)), 1.0
+    where = text.positions[name]
+    if any(w not in where for w in idea.words):
+        return 0, 0.0
+    if len(idea.words) == 1:
+        return len(where[idea.words[0]]), 1.0
+    stream = text.fields[name]
+    width = len(idea.words) + SLACK
+    anchor = min(idea.words, key=lambda w: len(where[w]))
+    wanted = set(idea.words)
+    count = 0
+    for pos in where[anchor]:
+        window = _sentence_window(stream, pos, width)
+        if wanted <= window:
+            count += 1
+    if count:
+        return count, 1.0
+    if name == "title":
+        return 1, 0.5  # a title is short: its words are about one thing even when apart
+    return 0, 0.0
+
+
+def _sentence_window(stream: Sequence[str], pos: int, width: int) -> set[str]:
+    """The tokens within `width - 1` of `pos`, not crossing a sentence break."""
+    lo, hi = pos, pos
+    while lo > 0 and pos - lo < width - 1 and stream[lo - 1] != BREAK:
+        lo -= 1
+    while hi < len(stream) - 1 and hi - pos < width - 1 and stream[hi + 1] != BREAK:
+        hi += 1
+    return set(stream[lo : hi + 1])
+
+
+def _exact_starts(text: PaperText, name: str, phrase: Phrase) -> list[int]:
+    where = text.positions[name]
+    if any(w not in where for w in phrase):
+        return []
+    stream = text.fields[name]
+    n = len(phrase)
+    return [p for p in where[phrase[0]] if tuple(stream[p : p + n]) == phrase]
+
+
+def _idea_label(topic: Topic, idea: Idea) -> str:
+    """The user's own words for an idea, for the 'matched:' line."""
+    typed = [w for w in words(topic.text) if stem(w) in idea.words]
+    label = " ".join(dict.fromkeys(typed)) or idea.text
+    return f"“{label}”" if idea.exact else label
+
+
+def _filter_reason(topic: Topic) -> str:
+    parts = [f"author {' '.join(a)}" for a in topic.authors]
+    parts += [f"category {c}" for c in topic.categories]
+    return "matched: " + ", ".join(parts)
 
 
 def filter_relevant(papers: Iterable[Paper], topic: Topic) -> list[tuple[Paper, Match]]:

@@ -38,8 +38,14 @@ upvotes over the last {days} feed days) and sends channels a daily digest.
 
 *How topics match*
 Titles and keywords count most, then summaries and abstracts, in any word form \
-(_align_, _aligned_, _alignment_). A multi-word topic must appear together, so *value \
-alignment* does not bring up papers about value functions. Nothing is ever padded in.
+(_align_, _aligned_, _alignment_), and acronyms match their long form (_RAG_). Words side by \
+side are one idea and must appear together, so *value alignment* skips value-function papers; \
+*attention in transformers* needs both ideas. Each result says why it matched, and a paper \
+that is not about the topic is never padded in.
+• `"reward hacking"`: this exact phrase
+• `diffusion models -video -"protein design"`: leave out papers that mention these
+• `speculative decoding OR early exit`: either topic
+• `author:lecun` · `cat:cs.CL` (papers listed in that arXiv category)
 
 *Your reading list* (only you see it)
 React with :bookmark: to a paper the bot posted, or press *Save*, to keep it. \

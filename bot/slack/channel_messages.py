@@ -48,6 +48,8 @@ def subscribe_problem(result: Changed) -> str:
     if result.problem == "full":
         return (f"This channel follows {MAX_TOPICS} topics already, the most it can. "
                 "Remove one with `/papers unsubscribe <topic>` first.")  # fmt: skip
+    if result.problem == "bad_filter":
+        return f"{escape(cut(result.detail, 200))}. Nothing was changed."
     if result.problem == "no_words":
         return (f"`{escape(cut(result.detail, 80))}` has no words to match papers on. "
                 "Try a few specific words, like `/papers subscribe value alignment`.")  # fmt: skip

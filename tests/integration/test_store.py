@@ -29,7 +29,7 @@ def subscribe(store: Store, topic: str, team: str = "T1", channel: str = "C1") -
 
 
 def test_migrations_build_exactly_the_models_schema(engine: Engine) -> None:
-    assert current(engine) == "0002"
+    assert current(engine) == "0003"
     upgrade(engine)  # idempotent
     tables = set(inspect(engine).get_table_names()) - {"alembic_version"}
     assert tables == set(Base.metadata.tables)
@@ -39,6 +39,32 @@ def test_migrations_build_exactly_the_models_schema(engine: Engine) -> None:
     with engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert [d for d in diff if d[0] not in {"remove_table"}] == []
+
+
+def test_migration_0003_recomputes_topic_keys_and_merges_topics_that_now_match(
+    engine: Engine,
+) -> None:
+    from alembic import command
+    from sqlalchemy import select
+
+    from bot.core.query import parse_topic
+    from bot.storage.migrate import alembic_config
+    from bot.storage.schema import SubscriptionRow
+
+    command.downgrade(alembic_config(engine), "0002")
+    store = Store(engine)
+    for topic, old_key in [("value alignment", "align valu"), ("Aligned values", "align valu2"),
+                           ("diffusion", "diffusion"), ("RAG", "rag")]:  # fmt: skip
+        outcome, _ = store.subscribe("T1", "C1", topic, old_key, "U1", defaults(), NOW, 25)
+        assert outcome == "added"
+    upgrade(engine)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(SubscriptionRow.topic, SubscriptionRow.topic_key).order_by(SubscriptionRow.id)
+        ).all()
+    assert [(r.topic, r.topic_key) for r in rows] == [
+        (t, parse_topic(t).key) for t in ("value alignment", "diffusion", "RAG")
+    ]
 
 
 def test_subscriptions_are_unique_capped_and_scoped_by_team(engine: Engine) -> None:

@@ -16,18 +16,31 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
-from bot.core.text import RELATION_WORDS, STOP_WORDS, fold, stem, words
+from bot.core.text import (
+    ACRONYMS,
+    GENERIC_WORDS,
+    RELATION_WORDS,
+    STOP_WORDS,
+    fold,
+    stem,
+    words,
+)
+from bot.core.thesaurus import NARROWER, SYNONYMS
 
 MAX_TOPIC_CHARS = 200  # the longest topic a channel can store
 MAX_KEY_CHARS = 200
 MAX_WORDS = 12
 MAX_ALTERNATIVES = 6
+MAX_FIELD_TERMS = 40
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
 _CATEGORY = re.compile(r"^[a-z][a-z-]*(?:\.[a-z][a-z-]*)?$", re.I)
 _PIECE = re.compile(r'(-?)(?:(author|au|cat):)?(?:"([^"]*)"?|(\S+))', re.I)
 
+_GENERIC = frozenset(stem(w) for w in GENERIC_WORDS)
 _EMPTY_FILTER = re.compile(r"^(?:author|au|cat):$", re.I)
 
 Phrase = tuple[str, ...]  # stemmed words that must appear in this order, side by side
@@ -39,10 +52,23 @@ class Idea:
 
     words: Phrase
     exact: bool = False  # a quoted phrase: these words, in this order, side by side
+    core: Phrase = ()  # the words that must be there: `words` without generic head nouns
+    label: str = ""  # how to name it to the user
+    core_set: frozenset[str] = frozenset()
 
     @property
     def text(self) -> str:
         return " ".join(self.words)
+
+
+def make_idea(raw_words: Sequence[str], exact: bool = False) -> Idea:
+    """An idea from folded words: stemmed, deduplicated, with its core and label."""
+    stems = tuple(stem(w) for w in raw_words)
+    if not exact:
+        stems = tuple(dict.fromkeys(stems))
+    core = stems if exact else tuple(s for s in stems if s not in _GENERIC) or stems
+    label = " ".join(raw_words)
+    return Idea(stems, exact and len(stems) > 1, core, label, frozenset(core))
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +76,13 @@ class Concept:
     """One alternative of a topic: every idea in it must be in the paper."""
 
     ideas: tuple[Idea, ...]
+    via: str = ""  # set when this is the field's term for the user's idea `via`
+    needed: frozenset[str] = frozenset()  # every word a paper must have (see `make_concept`)
+
+
+def make_concept(ideas: Sequence[Idea], via: str = "") -> Concept:
+    ideas = tuple(dict.fromkeys(ideas))
+    return Concept(ideas, via, frozenset(w for idea in ideas for w in idea.core))
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +95,10 @@ class Topic:
     authors: tuple[tuple[str, ...], ...] = ()  # each: folded name words that must all match
     categories: tuple[str, ...] = ()
     problems: tuple[str, ...] = ()  # what was ignored, e.g. an invalid category
+    # Derived by `parse_topic`, kept for speed: the user's own stemmed words, and one word of
+    # each alternative (a paper with none of them matches no alternative).
+    own_words: frozenset[str] = frozenset()
+    anchors: frozenset[str] = frozenset()
 
     @property
     def is_empty(self) -> bool:
@@ -71,7 +108,7 @@ class Topic:
     @property
     def terms(self) -> tuple[str, ...]:
         """Every stemmed word the topic looks for, in order."""
-        seen = [w for c in self.concepts for idea in c.ideas for w in idea.words]
+        seen = [w for c in self.concepts for idea in c.ideas for w in idea.words if not c.via]
         return tuple(dict.fromkeys(seen))
 
     @property
@@ -106,13 +143,13 @@ def parse_topic(text: str) -> Topic:
 
     def close_idea() -> None:
         if loose:
-            current.append(Idea(tuple(dict.fromkeys(loose))))
+            current.append(make_idea(list(dict.fromkeys(loose))))
             loose.clear()
 
     def close_concept() -> None:
         close_idea()
         if current:
-            concepts.append(Concept(tuple(dict.fromkeys(current))))
+            concepts.append(make_concept(current))
             current.clear()
 
     budget = MAX_WORDS
@@ -123,7 +160,7 @@ def parse_topic(text: str) -> Topic:
             field, raw = raw[:-1], ""
         if field:
             _add_filter(field.lower(), raw, authors, categories, problems)
-        elif bare == "OR" or bare == "|":
+        elif bare in {"OR", "|"}:
             close_concept()
         elif negate:
             phrase = tuple(stem(w) for w in words(raw))
@@ -131,26 +168,81 @@ def parse_topic(text: str) -> Topic:
                 excluded.append(phrase)
         elif quoted is not None:
             close_idea()
-            phrase = tuple(stem(w) for w in words(raw) if _meaningful(w) or w in STOP_WORDS)
-            if phrase and budget > 0:
-                current.append(Idea(phrase[:budget], exact=len(phrase) > 1))
-                budget -= len(phrase)
+            quoted_words = [w for w in words(raw) if _meaningful(w) or w in STOP_WORDS][:budget]
+            if quoted_words:
+                current.append(make_idea(quoted_words, exact=True))
+                budget -= len(quoted_words)
         else:
+            hyphenated = "-" in raw.strip("-")  # "in-context": one word, never split
             for word in words(raw):
-                if word in RELATION_WORDS:
+                if word in RELATION_WORDS and not hyphenated:
                     close_idea()
                 elif _meaningful(word) and budget > 0:
-                    loose.append(stem(word))
+                    loose.append(word)
                     budget -= 1
     close_concept()
+    mine = tuple(dict.fromkeys(concepts))[:MAX_ALTERNATIVES]
+    every = mine + _field_terms(mine)
     return Topic(
         text=clean,
-        concepts=tuple(dict.fromkeys(concepts))[:MAX_ALTERNATIVES],
+        concepts=every,
+        own_words=frozenset(w for c in mine for w in c.needed),
+        anchors=frozenset(min(c.needed) for c in every if c.needed),
         excluded=tuple(dict.fromkeys(excluded)),
         authors=tuple(dict.fromkeys(authors)),
         categories=tuple(dict.fromkeys(categories)),
         problems=tuple(problems),
     )
+
+
+def _field_terms(concepts: Sequence[Concept]) -> tuple[Concept, ...]:
+    """More alternatives: each idea replaced by the field's own terms for it (thesaurus)."""
+    out: list[Concept] = []
+    for concept in concepts:
+        for i, idea in enumerate(concept.ideas):
+            if idea.exact:
+                continue
+            for term in related_terms(idea.core):
+                ideas = (*concept.ideas[:i], term, *concept.ideas[i + 1 :])
+                out.append(make_concept(ideas, via=idea.label))
+    return tuple(dict.fromkeys(out))[:MAX_FIELD_TERMS]
+
+
+@lru_cache(maxsize=4096)
+def related_terms(core: Phrase) -> tuple[Idea, ...]:
+    """The thesaurus' terms for an idea with these core stems (any order, acronyms read out).
+
+    Terms that would only loosen the idea (a subset of its words: "agentic" for "LLM agents")
+    are left out, and so are terms that contain another term.
+    """
+    table = _thesaurus()
+    keys = [tuple(sorted(core))]
+    if len(core) == 1 and core[0] in ACRONYMS:
+        long_form = [w for w in words(ACRONYMS[core[0]]) if w not in STOP_WORDS]
+        keys.append(tuple(sorted(make_idea(long_form).core)))
+    terms = [t for key in keys for t in table.get(key, ())]
+    kept = [t for t in dict.fromkeys(terms) if not set(t.core) < set(core)]
+    # a term needing more words than another one adds nothing the other does not find
+    return tuple(
+        t for t in kept if not any(set(o.core) < set(t.core) for o in kept if o is not t)
+    )
+
+
+@lru_cache(maxsize=1)
+def _thesaurus() -> dict[Phrase, tuple[Idea, ...]]:
+    def idea(text: str) -> Idea:
+        return make_idea([w for w in words(text) if w not in STOP_WORDS])
+
+    table: dict[Phrase, list[Idea]] = {}
+    for group in SYNONYMS:
+        members = [idea(t) for t in group]
+        for member in members:
+            table.setdefault(tuple(sorted(member.core)), []).extend(
+                m for m in members if m.core != member.core
+            )
+    for name, narrower in NARROWER.items():
+        table.setdefault(tuple(sorted(idea(name).core)), []).extend(idea(t) for t in narrower)
+    return {key: tuple(dict.fromkeys(terms)) for key, terms in table.items()}
 
 
 def _meaningful(word: str) -> bool:

@@ -23,6 +23,12 @@ RELATION_WORDS = frozenset({
     "in", "for", "on", "with", "and", "via", "using", "under", "from", "by", "about", "across",
     "between", "within", "through", "versus", "vs", "applied", "against", "beyond", "without",
 })
+# Head nouns that add nothing to what a topic is about: "attention mechanism" is "attention".
+GENERIC_WORDS = frozenset({
+    "model", "models", "mechanism", "mechanisms", "method", "methods", "approach", "approaches",
+    "framework", "frameworks", "system", "systems", "technique", "techniques", "algorithm",
+    "algorithms", "architecture", "architectures", "paradigm", "strategy", "strategies",
+})
 # Well-known acronyms of the field, in both directions: "RAG" finds "retrieval-augmented
 # generation" and the long form finds "RAG". Papers' own "(ABC)" definitions add to these.
 ACRONYMS: dict[str, str] = {
@@ -51,8 +57,8 @@ ACRONYMS: dict[str, str] = {
 BREAK = "\x00"  # a token that never matches: nothing stands together across a sentence end
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _SENTENCE_END = re.compile(r"[.!?;:]\s|\n|\s[-–—]\s")
-_ACRONYM_PLURAL = re.compile(r"^([A-Z][A-Za-z]*[A-Z])s$")  # LLMs, MoEs, VLMs
-_DEFINITION = re.compile(r"((?:[^\W_][\w-]*\s+){1,7}?)\(([A-Za-z][A-Za-z0-9-]{1,9})s?\)")
+_ACRONYM_PLURAL = re.compile(r"\b([A-Z][A-Za-z]*[A-Z])s\b")  # LLMs, MoEs, VLMs
+_DEFINITION = re.compile(r"\(([A-Za-z][A-Za-z0-9-]{1,9})\)")
 _stemmer = snowballstemmer.stemmer("english")
 _GLUE = frozenset({"of", "and", "for", "to", "the", "in", "on", "with", "a"})
 
@@ -65,17 +71,16 @@ def stem(word: str) -> str:
 
 def fold(text: str) -> str:
     """Lower case without accents: 'Müller' -> 'muller'."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    folded = text.casefold()
+    if folded.isascii():
+        return folded
+    decomposed = unicodedata.normalize("NFKD", folded)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def words(text: str) -> list[str]:
     """The words of `text`, folded; an acronym's plural 's' is dropped (LLMs -> llm)."""
-    out = []
-    for raw in _WORD.findall(text):
-        plural = _ACRONYM_PLURAL.match(raw)
-        out.append(fold(plural.group(1) if plural else raw))
-    return out
+    return _WORD.findall(fold(_ACRONYM_PLURAL.sub(r"\1", text)))
 
 
 def tokens(text: str) -> list[str]:
@@ -95,8 +100,9 @@ def defined_acronyms(text: str) -> dict[str, tuple[str, ...]]:
     """
     found: dict[str, tuple[str, ...]] = {}
     for match in _DEFINITION.finditer(text):
-        short = "".join(words(match.group(2)))
-        long_words = words(match.group(1))
+        short = "".join(words(match.group(1)))
+        before = text[max(0, match.start() - 120) : match.start()]
+        long_words = words(_SENTENCE_END.split(before)[-1])[-8:]
         for start in range(len(long_words)):
             candidate = long_words[start:]
             if _initials_spell(candidate, short):

@@ -10,7 +10,8 @@ every other idea is at least mentioned; papers that use a word in another field'
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from bisect import bisect_left
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -26,7 +27,10 @@ FIELD_WEIGHTS: dict[str, float] = {"title": 3.0, "keywords": 2.0, "summary": 1.5
 THRESHOLD = 1.5  # the evidence for the main idea: the title alone, or the abstract twice
 MENTIONED = 0.5  # the least evidence for each further idea: one mention in the abstract
 ABSTRACT_SATURATION = 3  # the abstract counts up to this many mentions
-SLACK = 1  # words allowed between an idea's words for it to count as "together"
+SLACK = 1  # words allowed between two words of an idea for them to count as "together"
+FIELD_TERM_WEIGHT = 0.8  # a match on the field's term for an idea, not the user's own words
+BEST_VIA_FIELD_TERM = FIELD_TERM_WEIGHT * sum(FIELD_WEIGHTS.values()) * 1.1
+WITHOUT_GENERIC = 0.7  # "attention" for "attention mechanism": the head noun is missing
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +39,7 @@ class PaperText:
 
     fields: dict[str, list[str]]
     positions: dict[str, dict[str, list[int]]]
+    sentences: dict[str, list[int]]  # per field: the sentence number of each token
     vocabulary: frozenset[str]
     authors: tuple[frozenset[str], ...]
 
@@ -56,14 +61,19 @@ def analyse(paper: Paper) -> PaperText:
         "abstract": _stream(paper.abstract, expansions, endings),
     }
     positions: dict[str, dict[str, list[int]]] = {}
+    sentences: dict[str, list[int]] = {}
     for name, stream in fields.items():
         where: dict[str, list[int]] = {}
+        numbers, number = [], 0
         for i, tok in enumerate(stream):
             where.setdefault(tok, []).append(i)
+            number += tok == BREAK
+            numbers.append(number)
         positions[name] = where
+        sentences[name] = numbers
     vocabulary = frozenset(tok for where in positions.values() for tok in where)
     authors = tuple(frozenset(fold(w) for w in words(name)) for name in paper.authors)
-    return PaperText(fields, positions, vocabulary, authors)
+    return PaperText(fields, positions, sentences, vocabulary, authors)
 
 
 def _definitions(paper: Paper) -> dict[str, tuple[str, ...]]:
@@ -94,18 +104,37 @@ def relevance(paper: Paper, topic: Topic) -> Match | None:
     if topic.is_empty:
         return None
     text = analyse(paper)
+    if topic.concepts and text.vocabulary.isdisjoint(topic.anchors):
+        return None
     if not _passes_filters(paper, text, topic):
         return None
     if not topic.concepts:
         return Match(score=1.0, reason=_filter_reason(topic))
     best: tuple[float, str] | None = None
-    for concept in topic.concepts:
-        scored = _concept_score(text, concept, topic)
+    evidence: dict[int, tuple[float, str]] = {}  # by id(idea): concepts share ideas
+    senses: dict[str, bool] = {}
+    vocabulary = text.vocabulary
+    for concept in topic.concepts:  # the user's own words first, then the field's terms
+        if concept.via and best is not None and best[0] >= BEST_VIA_FIELD_TERM:
+            break  # no field term can beat this
+        if not concept.needed <= vocabulary or _other_sense(text, concept, topic, senses):
+            continue
+        scored = _concept_score(text, concept, evidence)
         if scored is not None and (best is None or scored[0] > best[0]):
             best = scored
     if best is None:
         return None
     return Match(score=round(best[0], 3), reason=best[1])
+
+
+def _other_sense(text: PaperText, concept: Concept, topic: Topic, seen: dict[str, bool]) -> bool:
+    for word in concept.needed:
+        found = seen.get(word)
+        if found is None:
+            found = seen[word] = other_sense(word, text.vocabulary, topic.own_words)
+        if found:
+            return True
+    return False
 
 
 def _passes_filters(paper: Paper, text: PaperText, topic: Topic) -> bool:
@@ -128,27 +157,41 @@ def _phrase_anywhere(text: PaperText, phrase: Phrase) -> bool:
     return any(_exact_starts(text, name, phrase) for name in text.fields)
 
 
-def _concept_score(text: PaperText, concept: Concept, topic: Topic) -> tuple[float, str] | None:
+def _concept_score(
+    text: PaperText, concept: Concept, evidence: dict[int, tuple[float, str]]
+) -> tuple[float, str] | None:
     """Evidence for the concept: all its ideas present, the strongest one central."""
-    needed = {w for idea in concept.ideas for w in idea.words}
-    if not text.vocabulary.issuperset(needed):
-        return None
-    topic_words = set(topic.terms)
-    if any(other_sense(w, text.vocabulary, topic_words) for w in needed):
-        return None
-    scored = [_idea_evidence(text, idea) for idea in concept.ideas]
+    scored = []
+    for idea in concept.ideas:
+        found = evidence.get(id(idea))
+        if found is None:
+            found = evidence[id(idea)] = _idea_evidence(text, idea)
+        scored.append(found)
     if max(s for s, _ in scored) < THRESHOLD or min(s for s, _ in scored) < MENTIONED:
         return None
     main = max(range(len(scored)), key=lambda i: scored[i][0])
-    reason = f"matched: {_idea_label(topic, concept.ideas[main])} in {scored[main][1]}"
-    return sum(s for s, _ in scored) / len(scored) + 0.1 * max(s for s, _ in scored), reason
+    idea = concept.ideas[main]
+    label = f"“{idea.label}”" if idea.exact else idea.label
+    reason = f"matched: {label} in {scored[main][1]}"
+    if concept.via:
+        reason += f" (for {concept.via})"
+    score = sum(s for s, _ in scored) / len(scored) + 0.1 * max(s for s, _ in scored)
+    return score * (FIELD_TERM_WEIGHT if concept.via else 1.0), reason
 
 
 def _idea_evidence(text: PaperText, idea: Idea) -> tuple[float, str]:
     """The idea's weighted evidence across fields, and the most telling field."""
     total, best_field, best_gain = 0.0, "abstract", 0.0
+    single = idea.words[0] if len(idea.words) == 1 else None
     for name, weight in FIELD_WEIGHTS.items():
-        count, closeness = _occurrences(text, name, idea)
+        where = text.positions[name]
+        if single is not None:  # the common case, without looking at positions
+            found = where.get(single)
+            count, closeness = (len(found), 1.0) if found else (0, 0.0)
+        elif idea.core_set <= where.keys():
+            count, closeness = _occurrences(text, name, idea)
+        else:
+            continue
         if count == 0:
             continue
         amount = min(count, ABSTRACT_SATURATION) / ABSTRACT_SATURATION if name == "abstract" else 1
@@ -160,38 +203,41 @@ def _idea_evidence(text: PaperText, idea: Idea) -> tuple[float, str]:
 
 
 def _occurrences(text: PaperText, name: str, idea: Idea) -> tuple[int, float]:
-    """How often the idea occurs in a field, and how tightly (1.0: its words side by side)."""
+    """How often the idea occurs in a field, and how tightly (1.0: its words side by side).
+
+    The caller has checked that every core word is in the field.
+    """
     if idea.exact:
         return len(_exact_starts(text, name, idea.words)), 1.0
     where = text.positions[name]
-    if any(w not in where for w in idea.words):
-        return 0, 0.0
-    if len(idea.words) == 1:
-        return len(where[idea.words[0]]), 1.0
-    stream = text.fields[name]
-    width = len(idea.words) + SLACK
-    anchor = min(idea.words, key=lambda w: len(where[w]))
-    wanted = set(idea.words)
-    count = 0
-    for pos in where[anchor]:
-        window = _sentence_window(stream, pos, width)
-        if wanted <= window:
+    core = idea.core
+    sentence = text.sentences[name]
+    reach = len(core) + SLACK - 1 + (len(core) > 2)  # how far another word may stand
+    lists = sorted((where[w] for w in core), key=len)
+    anchor, others = lists[0], lists[1:]
+    generic = [where.get(w, []) for w in idea.words if w not in idea.core_set]
+    count, complete = 0, not generic
+    for pos in anchor:
+        if all(_near(found, pos, reach, sentence) for found in others):
             count += 1
+            complete = complete or all(
+                _near(found, pos, reach + len(generic), sentence) for found in generic
+            )
     if count:
-        return count, 1.0
+        return count, 1.0 if complete else WITHOUT_GENERIC
     if name == "title":
         return 1, 0.5  # a title is short: its words are about one thing even when apart
     return 0, 0.0
 
 
-def _sentence_window(stream: Sequence[str], pos: int, width: int) -> set[str]:
-    """The tokens within `width - 1` of `pos`, not crossing a sentence break."""
-    lo, hi = pos, pos
-    while lo > 0 and pos - lo < width - 1 and stream[lo - 1] != BREAK:
-        lo -= 1
-    while hi < len(stream) - 1 and hi - pos < width - 1 and stream[hi + 1] != BREAK:
-        hi += 1
-    return set(stream[lo : hi + 1])
+def _near(found: list[int], pos: int, reach: int, sentence: list[int]) -> bool:
+    """True when one of the sorted positions `found` is within `reach` of `pos`, same sentence."""
+    i = bisect_left(found, pos - reach)
+    while i < len(found) and found[i] <= pos + reach:
+        if sentence[found[i]] == sentence[pos]:
+            return True
+        i += 1
+    return False
 
 
 def _exact_starts(text: PaperText, name: str, phrase: Phrase) -> list[int]:
@@ -201,13 +247,6 @@ def _exact_starts(text: PaperText, name: str, phrase: Phrase) -> list[int]:
     stream = text.fields[name]
     n = len(phrase)
     return [p for p in where[phrase[0]] if tuple(stream[p : p + n]) == phrase]
-
-
-def _idea_label(topic: Topic, idea: Idea) -> str:
-    """The user's own words for an idea, for the 'matched:' line."""
-    typed = [w for w in words(topic.text) if stem(w) in idea.words]
-    label = " ".join(dict.fromkeys(typed)) or idea.text
-    return f"“{label}”" if idea.exact else label
 
 
 def _filter_reason(topic: Topic) -> str:

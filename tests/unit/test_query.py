@@ -3,7 +3,7 @@
 import pytest
 
 from bot.core.models import Paper
-from bot.core.query import MAX_KEY_CHARS, Idea, parse_topic
+from bot.core.query import MAX_KEY_CHARS, make_idea, parse_topic
 from bot.core.text import defined_acronyms, stem
 from bot.core.topics import relevance
 
@@ -13,7 +13,7 @@ def paper(title: str, abstract: str = "", **kw: object) -> Paper:
 
 
 def ideas(text: str) -> list[list[tuple[str, ...]]]:
-    return [[i.words for i in c.ideas] for c in parse_topic(text).concepts]
+    return [[i.words for i in c.ideas] for c in parse_topic(text).concepts if not c.via]
 
 
 def test_adjacent_words_are_one_idea_and_relation_words_split_ideas() -> None:
@@ -25,12 +25,13 @@ def test_adjacent_words_are_one_idea_and_relation_words_split_ideas() -> None:
 def test_quotes_minus_or_author_and_cat() -> None:
     topic = parse_topic('“reward hacking” agents -"code generation" -robotics OR '
                         'author:"Yann LeCun" cat:cs.cl')  # fmt: skip
-    assert topic.concepts[0].ideas[0] == Idea((stem("reward"), stem("hacking")), exact=True)
+    assert topic.concepts[0].ideas[0] == make_idea(["reward", "hacking"], exact=True)
+    assert topic.concepts[0].ideas[0].exact
     assert topic.concepts[0].ideas[1].words == (stem("agents"),)
     assert topic.excluded == ((stem("code"), stem("generation")), (stem("robotics"),))
     assert topic.authors == (("yann", "lecun"),)
     assert topic.categories == ("cs.CL",)
-    assert len(topic.concepts) == 1  # nothing after OR but filters
+    assert len([c for c in topic.concepts if not c.via]) == 1  # nothing after OR but filters
 
 
 def test_or_makes_alternatives() -> None:

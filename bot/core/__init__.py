@@ -1,1 +1,1 @@
-"""The pure domain: no I/O, standard library only, `now` passed in."""
+"""The pure domain: no I/O, `now` passed in (standard library, plus the Snowball stemmer)."""

@@ -205,15 +205,19 @@ def _field_terms(concepts: Sequence[Concept]) -> tuple[Concept, ...]:
             for term in related_terms(idea.core):
                 ideas = (*concept.ideas[:i], term, *concept.ideas[i + 1 :])
                 out.append(make_concept(ideas, via=idea.label))
-    return tuple(dict.fromkeys(out))[:MAX_FIELD_TERMS]
+    # one-word terms first: they are the cheapest to score, and a good match among them lets
+    # relevance skip longer terms that cannot beat it
+    ordered = sorted(dict.fromkeys(out), key=lambda c: len(c.needed))
+    return tuple(ordered)[:MAX_FIELD_TERMS]
 
 
 @lru_cache(maxsize=4096)
 def related_terms(core: Phrase) -> tuple[Idea, ...]:
     """The thesaurus' terms for an idea with these core stems (any order, acronyms read out).
 
-    Terms that would only loosen the idea (a subset of its words: "agentic" for "LLM agents")
-    are left out, and so are terms that contain another term.
+    Left out: terms that would only loosen the idea (a subset of its words: "agentic" for
+    "LLM agents"), terms that contain the idea's own words ("latent diffusion" for "diffusion":
+    wherever they match, the idea does), and terms that contain another term.
     """
     table = _thesaurus()
     keys = [tuple(sorted(core))]
@@ -221,7 +225,8 @@ def related_terms(core: Phrase) -> tuple[Idea, ...]:
         long_form = [w for w in words(ACRONYMS[core[0]]) if w not in STOP_WORDS]
         keys.append(tuple(sorted(make_idea(long_form).core)))
     terms = [t for key in keys for t in table.get(key, ())]
-    kept = [t for t in dict.fromkeys(terms) if not set(t.core) < set(core)]
+    mine = set(core)
+    kept = [t for t in dict.fromkeys(terms) if not (set(t.core) < mine or mine <= set(t.core))]
     # a term needing more words than another one adds nothing the other does not find
     return tuple(
         t for t in kept if not any(set(o.core) < set(t.core) for o in kept if o is not t)

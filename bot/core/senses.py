@@ -9,7 +9,7 @@ transformers") asks for that sense, so the check is skipped.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 
 from bot.core.text import stem, words
 
@@ -55,10 +55,10 @@ ML_WORDS: frozenset[str] = _stems(
 # fmt: on
 
 
-def other_sense(term: str, vocabulary: frozenset[str], topic_words: Iterable[str]) -> bool:
+def other_sense(term: str, vocabulary: Container[str], topic_words: Iterable[str]) -> bool:
     """True when a paper with `vocabulary` uses `term` in a sense the topic did not ask for."""
     cues = OTHER_SENSES.get(term)
     if cues is None or not cues.isdisjoint(topic_words):
         return False
-    foreign = len(cues & vocabulary)
-    return foreign >= 3 and foreign > len(ML_WORDS & vocabulary) / 2
+    foreign = sum(1 for cue in cues if cue in vocabulary)
+    return foreign >= 3 and foreign > sum(1 for word in ML_WORDS if word in vocabulary) / 2

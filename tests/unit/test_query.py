@@ -139,3 +139,31 @@ def test_relation_topics_need_every_idea() -> None:
     topic = parse_topic("attention in transformers")
     assert relevance(flash, topic) is not None
     assert relevance(human, topic) is None
+
+
+def test_generic_head_nouns_are_optional_but_count_when_present() -> None:
+    bare = relevance(paper("Ring attention for long context"), parse_topic("attention mechanism"))
+    full = relevance(paper("An attention mechanism for speech"), parse_topic("attention mechanism"))
+    assert bare is not None and full is not None
+    assert full.score > bare.score
+
+
+def test_the_field_terms_for_a_topic_match_and_say_so() -> None:
+    dpo = paper("Direct Preference Optimization: your language model is a reward model",
+                "Aligning language models with human preferences without RL.")  # fmt: skip
+    match = relevance(dpo, parse_topic("value alignment"))
+    assert match is not None
+    assert match.reason.endswith("in title (for value alignment)")
+    value_function = paper("Stop regressing: training value functions via classification")
+    assert relevance(value_function, parse_topic("value alignment")) is None
+
+
+def test_an_ambiguous_word_in_another_fields_sense_is_not_a_match() -> None:
+    grid = paper("Fault diagnosis of power transformers",
+                 "Dissolved gas analysis of transformer oil detects winding faults in the grid; "
+                 "our transformer model uses voltage and load data.")  # fmt: skip
+    assert relevance(grid, parse_topic("transformers")) is None
+    assert relevance(grid, parse_topic("power transformers")) is not None
+    ml = paper("Transformers for power-efficient inference",
+               "We train transformer language models on GPU with fewer tokens.")  # fmt: skip
+    assert relevance(ml, parse_topic("transformers")) is not None

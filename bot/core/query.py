@@ -61,12 +61,17 @@ class Idea:
         return " ".join(self.words)
 
 
-def make_idea(raw_words: Sequence[str], exact: bool = False) -> Idea:
-    """An idea from folded words: stemmed, deduplicated, with its core and label."""
+def make_idea(raw_words: Sequence[str], exact: bool = False, strict: bool = False) -> Idea:
+    """An idea from folded words: stemmed, deduplicated, with its core and label.
+
+    Generic head nouns are optional in the core unless `strict` (the thesaurus' terms:
+    "consistency model" must not become "consistency").
+    """
     stems = tuple(stem(w) for w in raw_words)
     if not exact:
         stems = tuple(dict.fromkeys(stems))
-    core = stems if exact else tuple(s for s in stems if s not in _GENERIC) or stems
+    optional = () if exact or strict else _GENERIC
+    core = tuple(s for s in stems if s not in optional) or stems
     label = " ".join(raw_words)
     return Idea(stems, exact and len(stems) > 1, core, label, frozenset(core))
 
@@ -236,17 +241,18 @@ def related_terms(core: Phrase) -> tuple[Idea, ...]:
 @lru_cache(maxsize=1)
 def _thesaurus() -> dict[Phrase, tuple[Idea, ...]]:
     def idea(text: str) -> Idea:
-        return make_idea([w for w in words(text) if w not in STOP_WORDS])
+        return make_idea([w for w in words(text) if w not in STOP_WORDS], strict=True)
+
+    def name(text: str) -> Phrase:
+        return tuple(sorted(make_idea([w for w in words(text) if w not in STOP_WORDS]).core))
 
     table: dict[Phrase, list[Idea]] = {}
     for group in SYNONYMS:
         members = [idea(t) for t in group]
-        for member in members:
-            table.setdefault(tuple(sorted(member.core)), []).extend(
-                m for m in members if m.core != member.core
-            )
-    for name, narrower in NARROWER.items():
-        table.setdefault(tuple(sorted(idea(name).core)), []).extend(idea(t) for t in narrower)
+        for text, member in zip(group, members, strict=True):
+            table.setdefault(name(text), []).extend(m for m in members if m is not member)
+    for broad, narrower in NARROWER.items():
+        table.setdefault(name(broad), []).extend(idea(t) for t in narrower)
     return {key: tuple(dict.fromkeys(terms)) for key, terms in table.items()}
 
 

@@ -86,8 +86,7 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
 # Broader topics: the key stands for its own words and also for these narrower ones.
 NARROWER: dict[str, tuple[str, ...]] = {
     "value alignment": ("reinforcement learning from human feedback", "preference optimization",
-                        "reward model", "constitutional ai", "harmlessness", "rlhf", "rlaif",
-                        "dpo"),
+                        "constitutional ai", "harmlessness", "rlhf", "rlaif", "dpo"),
     "reinforcement learning from human feedback": ("reward model", "preference optimization",
                                                     "rlaif", "constitutional ai"),
     "attention": ("efficient attention", "linear attention", "flashattention", "graph attention",
@@ -102,8 +101,7 @@ NARROWER: dict[str, tuple[str, ...]] = {
     "parameter efficient fine tuning": ("qlora", "lora", "ia3", "bitfit"),
     "retrieval augmented generation": ("rag",),
     "speculative decoding": ("medusa", "lookahead decoding"),
-    "diffusion model": ("ddpm", "stable diffusion", "flow matching", "rectified flow",
-                        "consistency model"),
+    "diffusion model": ("ddpm", "stable diffusion", "consistency model"),
     "power transformer": ("partial discharge", "transformer oil"),
     "human attention": ("attention deficit", "adhd", "saliency prediction", "eye tracking"),
 }

@@ -130,16 +130,17 @@ def _concept_score(
     text: PaperText, concept: Concept, evidence: dict[int, Evidence]
 ) -> float | None:
     """How much the paper is about the concept, or None when it is not: its strongest idea
-    must clear THRESHOLD and every other idea be at least mentioned."""
+    must clear THRESHOLD (a field term counting at FIELD_TERM_WEIGHT) and every other idea be
+    at least mentioned."""
     found = []
     for idea in concept.ideas:
         scored = evidence.get(id(idea))
         if scored is None:
             scored = evidence[id(idea)] = _idea_evidence(text, idea)
         found.append(scored[0])
-    if max(found) < THRESHOLD or min(found) < MENTIONED:
-        return None
     weight = FIELD_TERM_WEIGHT if concept.via else 1.0
+    if max(found) * weight < THRESHOLD or min(found) < MENTIONED:
+        return None
     return (sum(found) / len(found) + 0.1 * max(found)) * weight
 
 

@@ -63,12 +63,13 @@ def test_invalid_settings_exit_2_naming_them(tmp_path: Path) -> None:
 
 
 def test_preview_prints_the_ranked_answer_with_links(hf: FakeHuggingFace, tmp_path: Path) -> None:
-    result = run(["preview", "value", "alignment", "--limit", "3"],
+    result = run(["preview", '"value alignment"', "--limit", "3"],
                  clean_env(HF_BASE_URL=hf.url), tmp_path)  # fmt: skip
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "Trending papers: value alignment" in out
+    assert 'Trending papers: "value alignment"' in out
     assert "What are human values, and how do we align AI to them?" in out
+    assert "matched: “value alignment” in" in " ".join(out.split())
     assert "https://huggingface.co/papers/2404.10636" in out
     assert "https://arxiv.org/pdf/2404.10636" in out
 

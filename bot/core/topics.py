@@ -66,10 +66,12 @@ def relevance(paper: Paper, topic: Topic) -> Match | None:
         if not vocabulary >= concept.needed or _other_sense(text, concept, topic, senses):
             continue
         score = _concept_score(text, concept, evidence)
-        if score is not None and (best is None or score > best[0]):
-            best = (score, concept)
+        if score is None:
+            continue
+        if best is None or score > best[0]:
+            best = (score, concept if not best or best[1].via else best[1])
     if best is None:
-        return None
+        return None  # the reason names the user's own words whenever they matched
     return Match(score=round(best[0], 3), reason=_reason(best[1], evidence))
 
 

@@ -439,17 +439,11 @@ class Store:
 
     # -- paper snapshots -----------------------------------------------------------------------
     def keep_papers(self, papers: list[Paper], now: datetime) -> None:
-        """Store snapshots of papers about to be posted (newest data wins)."""
-        with self._session() as s:
-            for paper in papers:
-                row = s.get(PaperRow, paper.arxiv_id)
-                data = paper_to_json(paper)
-                if row is None:
-                    insert_ignore(
-                        s, PaperRow, {"arxiv_id": paper.arxiv_id, "data": data, "updated_at": now}
-                    )
-                else:
-                    row.data, row.updated_at = data, now
+        """Store snapshots of papers about to be posted (merged with what is known)."""
+        from bot.storage.papers import upsert_papers  # papers.py imports this module
+
+        with self._tx() as s:
+            upsert_papers(s, papers, now)
 
     def paper(self, arxiv_id: str) -> Paper | None:
         with self._session() as s:

@@ -159,3 +159,39 @@ class SaveRow(Base):
         UniqueConstraint("team_id", "user_id", "arxiv_id", name="uq_save"),
         Index("ix_saves_list", "team_id", "user_id", "saved_at"),
     )
+
+
+class ListingRow(Base):
+    """A paper listed in a feed on a day: an HF Daily Papers day, or an arXiv category's
+    announcement. The paper itself (merged across sources) is in `papers`."""
+
+    __tablename__ = "listings"
+
+    source: Mapped[str] = mapped_column(String(8), primary_key=True)  # hf | arxiv
+    feed: Mapped[str] = mapped_column(String(40), primary_key=True)  # 2026-11-27 | cs.CL
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    arxiv_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    position: Mapped[int] = mapped_column(default=0)
+    kind: Mapped[str] = mapped_column(String(8), default="")  # arXiv: new | cross
+
+    __table_args__ = (Index("ix_listings_paper", "arxiv_id"),)
+
+
+class FeedRow(Base):
+    """Fetch state of one feed, shared by every process: freshness, validators, backoff."""
+
+    __tablename__ = "feeds"
+
+    source: Mapped[str] = mapped_column(String(8), primary_key=True)
+    feed: Mapped[str] = mapped_column(String(40), primary_key=True)
+    fetched_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    retry_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    failures: Mapped[int] = mapped_column(default=0)
+    settled: Mapped[bool] = mapped_column(default=False)
+    etag: Mapped[str | None] = mapped_column(String(200))
+    last_modified: Mapped[str | None] = mapped_column(String(64))
+    error: Mapped[str | None] = mapped_column(String(200))
+    cycle: Mapped[date | None] = mapped_column(Date)
+    requests: Mapped[int] = mapped_column(default=0)
+    bytes: Mapped[int] = mapped_column(default=0)

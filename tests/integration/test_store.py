@@ -29,7 +29,7 @@ def subscribe(store: Store, topic: str, team: str = "T1", channel: str = "C1") -
 
 
 def test_migrations_build_exactly_the_models_schema(engine: Engine) -> None:
-    assert current(engine) == "0003"
+    assert current(engine) == "0004"
     upgrade(engine)  # idempotent
     tables = set(inspect(engine).get_table_names()) - {"alembic_version"}
     assert tables == set(Base.metadata.tables)

@@ -17,7 +17,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -25,15 +25,17 @@ from slack_sdk import WebClient
 from sqlalchemy import create_engine, text
 
 from bench.common import fakes
+from bot.bootstrap import paper_catalog
 from bot.core.models import ChannelDigest
 from bot.core.schedule import Schedule
 from bot.digests import DigestService
 from bot.slack.pacing import Pacer
 from bot.slack.poster import Poster
-from bot.sources.cache import DailyPaperCache
+from bot.sources.arxiv import ArxivClient
 from bot.sources.hf import HuggingFaceClient
 from bot.storage.database import create_database_engine
 from bot.storage.migrate import upgrade
+from bot.storage.papers import PaperStore
 from bot.storage.repositories import Store
 
 NOW = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
@@ -90,9 +92,11 @@ def main() -> None:
             clients = {f"T{t:03d}": WebClient(token=f"xoxb-T{t:03d}", base_url=up.slack_api_url)
                        for t in range(1, args.teams + 1)}  # fmt: skip
             http = httpx.Client(timeout=30)
-            cache = DailyPaperCache(
-                HuggingFaceClient(http, up.hf_url), refresh=timedelta(minutes=30)
-            )
+            cache, _ = paper_catalog(
+                PaperStore(engine), HuggingFaceClient(http, up.hf_url),
+                ArxivClient(http, "http://127.0.0.1:9", min_interval=0), store,
+                clock=lambda: NOW,
+            )  # fmt: skip
             # a little under the enforced limits, so network jitter does not earn 429s
             pacer = Pacer(per_channel=1.02 / args.channel_rate,
                           per_workspace=1.05 / args.workspace_rate)  # fmt: skip

@@ -161,12 +161,13 @@ def _db(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _preview(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.bootstrap import build_runtime
+    from bot.bootstrap import build_runtime, migrate
     from bot.terminal import render_answer
 
     if not 1 <= args.limit <= MAX_LIMIT:
         print(f"papers-bot: --limit must be from 1 to {MAX_LIMIT}", file=sys.stderr)
         return 2
+    migrate(settings)  # the paper store lives in the database, as for serve
     runtime = build_runtime(settings, slack=False)
     try:
         answer = runtime.papers.trending(" ".join(args.topic), args.limit, datetime.now(UTC))

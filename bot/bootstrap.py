@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -14,19 +15,23 @@ from slack_sdk.http_retry import ConnectionErrorRetryHandler
 from sqlalchemy import Engine
 
 from bot import __version__, scheduler
+from bot.catalog import Catalog
 from bot.config import Settings
+from bot.core.query import parse_topic
 from bot.digests import DigestService
 from bot.reading_list import ReadingListService
+from bot.refresh import CategoryFeed, DailyFeed, Refresher
 from bot.services import PaperService
 from bot.slack.app import build_app
 from bot.slack.pacing import Pacer
 from bot.slack.poster import Poster
 from bot.slack.users import zone_lookup
 from bot.slack.web import WSGIApp, create_wsgi_app
-from bot.sources.cache import DailyPaperCache
+from bot.sources.arxiv import ArxivClient
 from bot.sources.hf import HuggingFaceClient
 from bot.storage.database import create_database_engine
 from bot.storage.migrate import upgrade
+from bot.storage.papers import PaperStore
 from bot.storage.repositories import Store
 from bot.storage.saves import SaveStore
 from bot.subscriptions import SubscriptionService
@@ -42,9 +47,12 @@ class Runtime:
     settings: Settings
     http: httpx.Client
     slack_http: httpx.Client
+    arxiv_http: httpx.Client
     engine: Engine
     store: Store
-    cache: DailyPaperCache
+    paper_store: PaperStore
+    refresher: Refresher
+    catalog: Catalog
     papers: PaperService
     channels: SubscriptionService
     digests: DigestService
@@ -54,12 +62,12 @@ class Runtime:
 
     def start_scheduler(self) -> None:
         """Background jobs inside this process (serve, socket)."""
-        self.jobs = scheduler.background(self.papers, self.digests, self.settings.refresh_minutes)
+        self.jobs = scheduler.background(self.refresher, self.digests)
         self.jobs.start()
 
     def run_worker(self) -> None:
         """Background jobs only, blocking (the `worker` process)."""
-        self.jobs = scheduler.blocking(self.papers, self.digests, self.settings.refresh_minutes)
+        self.jobs = scheduler.blocking(self.refresher, self.digests)
         self.jobs.start()
 
     def health(self) -> tuple[bool, dict[str, Any]]:
@@ -68,11 +76,12 @@ class Runtime:
             database = "ok" if self.store.ping() else "failing"
         except Exception as exc:
             database = f"failing: {type(exc).__name__}"
-        report = {
-            "papers_cached": self.cache.size(),
+        report: dict[str, Any] = {
             "scheduler": "running" if running else "off",
             "database": database,
         }
+        if database == "ok":
+            report["sources"] = source_health(self.paper_store)
         return database == "ok", report
 
     def wsgi(self) -> WSGIApp:
@@ -84,6 +93,7 @@ class Runtime:
             self.jobs.shutdown(wait=False)
         self.http.close()
         self.slack_http.close()
+        self.arxiv_http.close()
         self.engine.dispose()
 
 
@@ -114,11 +124,16 @@ def build_runtime(settings: Settings, *, slack: bool = True, socket_mode: bool =
     logging.getLogger("httpx").setLevel(logging.WARNING)
     http = http_client(settings, token=settings.hf_token)
     slack_http = http_client(settings)  # response_url posts: never carries the HF token
+    arxiv_http = http_client(settings)  # nor do arXiv requests
     hf = HuggingFaceClient(http, settings.hf_base_url)
-    cache = DailyPaperCache(hf, refresh=timedelta(minutes=settings.refresh_minutes))
-    papers = PaperService(cache, hf, window_days=settings.trending_days)
     engine = create_database_engine(settings.database_url)
     store = Store(engine)
+    paper_store = PaperStore(engine)
+    catalog, refresher = paper_catalog(
+        paper_store, hf, ArxivClient(arxiv_http, settings.arxiv_base_url), store,
+        window_days=settings.trending_days, hf_every=timedelta(minutes=settings.refresh_minutes),
+    )  # fmt: skip
+    papers = PaperService(catalog, hf, window_days=settings.trending_days)
     background_client = WebClient(
         token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=15,
         retry_handlers=[ConnectionErrorRetryHandler()],
@@ -126,17 +141,56 @@ def build_runtime(settings: Settings, *, slack: bool = True, socket_mode: bool =
     pacer = Pacer(per_channel=1.0, per_workspace=1.0 / settings.workspace_posts_per_second)
     poster = Poster(lambda team_id: background_client)  # one workspace: one token
     digests = DigestService(
-        store, cache, poster, pacer, window_days=settings.trending_days,
+        store, catalog, poster, pacer, window_days=settings.trending_days,
         grace=timedelta(minutes=settings.digest_grace_minutes), threads=settings.digest_threads,
+        wait=timedelta(hours=settings.digest_wait_hours),
     )  # fmt: skip
     channels = SubscriptionService(
-        store, cache, zone_lookup(background_client), window_days=settings.trending_days
+        store, catalog, zone_lookup(background_client), window_days=settings.trending_days
     )
     reading = ReadingListService(SaveStore(engine), store, papers.find, settings.save_emoji)
     app = None
     if slack:
         app = build_app(settings, papers, channels, reading, slack_http, socket_mode=socket_mode)
     return Runtime(
-        settings=settings, http=http, slack_http=slack_http, engine=engine, store=store,
-        cache=cache, papers=papers, channels=channels, digests=digests, reading=reading, app=app,
+        settings=settings, http=http, slack_http=slack_http, arxiv_http=arxiv_http,
+        engine=engine, store=store,
+        paper_store=paper_store, refresher=refresher, catalog=catalog, papers=papers,
+        channels=channels, digests=digests, reading=reading, app=app,
     )  # fmt: skip
+
+
+def paper_catalog(
+    paper_store: PaperStore,
+    hf: DailyFeed,
+    arxiv: CategoryFeed,
+    store: Store,
+    *,
+    window_days: int = 7,
+    hf_every: timedelta = timedelta(minutes=30),
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> tuple[Catalog, Refresher]:
+    """The read side and the refresh job over one paper store (also for tests and benches)."""
+    refresher = Refresher(
+        paper_store, hf, arxiv, window_days=window_days, hf_every=hf_every,
+        categories=lambda: followed_categories(store),
+    )  # fmt: skip
+    return Catalog(paper_store, refresher, clock=clock), refresher
+
+
+def followed_categories(store: Store) -> set[str]:
+    """The arXiv categories any active channel's topics name (the refresh job keeps them)."""
+    return {c for text in store.active_topics() for c in parse_topic(text).categories}
+
+
+def source_health(paper_store: PaperStore) -> dict[str, Any]:
+    """Per source: feeds known, feeds failing, and the last successful fetch."""
+    report: dict[str, Any] = {}
+    for state in paper_store.feed_states():
+        entry = report.setdefault(state.source, {"feeds": 0, "failing": 0, "last_fetch": None})
+        entry["feeds"] += 1
+        entry["failing"] += state.failing
+        if state.fetched_at and (entry["last_fetch"] is None
+                                 or state.fetched_at.isoformat() > entry["last_fetch"]):
+            entry["last_fetch"] = state.fetched_at.isoformat()
+    return report

@@ -21,6 +21,7 @@ _INT_SETTINGS = {
     "LISTENER_THREADS": (32, 1, 512),
     "ANSWER_THREADS": (8, 1, 256),
     "DIGEST_GRACE_MINUTES": (120, 0, 1440),
+    "DIGEST_WAIT_HOURS": (12, 1, 48),
     "DIGEST_THREADS": (8, 1, 256),
     "WORKSPACE_POSTS_PER_SECOND": (10, 1, 100),
     "WEB_THREADS": (16, 1, 512),
@@ -56,6 +57,7 @@ class Settings:
     listener_threads: int = 32
     answer_threads: int = 8
     digest_grace_minutes: int = 120
+    digest_wait_hours: int = 12
     digest_threads: int = 8
     workspace_posts_per_second: int = 10
     save_emoji: frozenset[str] = frozenset({"bookmark"})
@@ -94,6 +96,7 @@ class Settings:
             listener_threads=numbers["LISTENER_THREADS"],
             answer_threads=numbers["ANSWER_THREADS"],
             digest_grace_minutes=numbers["DIGEST_GRACE_MINUTES"],
+            digest_wait_hours=numbers["DIGEST_WAIT_HOURS"],
             digest_threads=numbers["DIGEST_THREADS"],
             workspace_posts_per_second=numbers["WORKSPACE_POSTS_PER_SECOND"],
             web_threads=numbers["WEB_THREADS"],

@@ -31,7 +31,7 @@ from bot.core.digest import digest_days, header_title, select
 from bot.core.models import ChannelDigest, Paper, Ranked, RunKey
 from bot.core.schedule import local_date, next_run
 from bot.core.topics import parse_topic
-from bot.services import PaperWindow
+from bot.services import PaperWindow, gather
 from bot.slack.blocks import digest_header, digest_paper, empty_note
 from bot.slack.pacing import DONE, NEXT, Dispatcher, Pacer, Step
 from bot.slack.poster import CHANNEL_GONE, WORKSPACE_DEAD, Poster, PostFailed
@@ -39,7 +39,6 @@ from bot.storage.repositories import Store
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=10)
-GIVE_UP_AFTER = timedelta(hours=36)  # a run that cannot finish by then is dropped
 MAX_TRIES = 4  # per post within one tick; then it waits for a later tick
 STOPS_CHANNEL = {"not_in_channel", "restricted_action", "missing_scope", "ekm_access_denied"}
 
@@ -98,11 +97,12 @@ class DigestService:
         grace: timedelta = timedelta(hours=2),
         threads: int = 8,
         transient_wait: float = 2.0,
+        wait: timedelta = timedelta(hours=12),
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._store, self._papers, self._poster, self._pacer = store, papers, poster, pacer
         self._days, self._grace, self._threads = window_days, grace, threads
-        self._transient_wait, self._clock = transient_wait, clock
+        self._transient_wait, self._clock, self._wait = transient_wait, clock, wait
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self._kept: set[str] = set()  # paper snapshots stored this tick
         self._marks = _SentMarks(store)
@@ -163,11 +163,11 @@ class DigestService:
         if channel is None or channel.status != "active":
             self._store.finish_run(key, self.owner, "skipped", self._clock())
             return None
-        got = self._papers.window(digest_days(now, self._days))
-        if not got.papers and got.failed:
-            self.retry_or_drop(key, now, "no paper data")
-            return None
         topics = [] if "" in channel.topics else [parse_topic(t) for t in channel.topics]
+        got = gather(self._papers, digest_days(now, self._days), topics)
+        if got.missing:
+            self.retry_or_drop(key, now, "no paper data: " + " ".join(got.notes))
+            return None
         chosen = select(got.papers, topics, posted, now, channel.size - in_run)
         title = header_title(list(channel.topics), key.digest_date)
         messages: deque[_Message] = deque()
@@ -178,7 +178,8 @@ class DigestService:
                 self._store.finish_run(key, self.owner, "done", self._clock())
                 return None
         else:
-            messages.append(_Message("header", *digest_header(title, len(chosen), channel.topics)))
+            header = digest_header(title, len(chosen), channel.topics, got.sources, got.notes)
+            messages.append(_Message("header", *header))
             messages.extend(_paper_message(item) for item in chosen)
             self._keep([r.paper for r in chosen])
         return _Plan(key, channel, messages)
@@ -213,10 +214,11 @@ class DigestService:
         self._store.finish_run(key, self.owner, "skipped", self._clock())
 
     def retry_or_drop(self, key: RunKey, now: datetime, why: str) -> None:
-        run_start = datetime.combine(key.digest_date, datetime.min.time(), tzinfo=UTC)
-        if now - run_start > GIVE_UP_AFTER:
-            log.warning("team=%s channel=%s: digest of %s dropped: %s",
-                        *_where(key), key.digest_date, why)  # fmt: skip
+        """Try the run again on a later tick, unless it is more than the waiting window late."""
+        due = self._store.run_due_at(key) or now
+        if now - due > self._wait:
+            log.warning("team=%s channel=%s: digest of %s dropped after waiting %s: %s",
+                        *_where(key), key.digest_date, self._wait, why)  # fmt: skip
             self._store.finish_run(key, self.owner, "skipped", self._clock())
         else:
             log.info("team=%s channel=%s: digest of %s retried later: %s",

@@ -11,19 +11,18 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.digests import DigestService
-from bot.services import PaperService
+from bot.refresh import Refresher
 
 log = logging.getLogger(__name__)
 DIGEST_TICK_SECONDS = 30
+REFRESH_TICK_MINUTES = 5  # how often the refresh job looks for due feeds (it decides what is due)
 
 
-def add_jobs(
-    scheduler: Any, papers: PaperService, digests: DigestService | None, refresh_minutes: int
-) -> None:
-    """Refresh the trending window at start and every interval; look for due digests often."""
+def add_jobs(scheduler: Any, refresher: Refresher, digests: DigestService | None) -> None:
+    """Refresh paper data at start and look for due feeds often; look for due digests often."""
     scheduler.add_job(
-        lambda: _safely("paper refresh", lambda: papers.refresh(datetime.now(UTC))),
-        IntervalTrigger(minutes=refresh_minutes, timezone="UTC"),
+        lambda: _safely("paper refresh", lambda: refresher.run(datetime.now(UTC))),
+        IntervalTrigger(minutes=REFRESH_TICK_MINUTES, timezone="UTC"),
         id="refresh-papers",
         next_run_time=datetime.now(UTC),
     )
@@ -36,15 +35,15 @@ def add_jobs(
         )
 
 
-def background(papers: PaperService, digests: DigestService | None, minutes: int) -> Any:
+def background(refresher: Refresher, digests: DigestService | None) -> Any:
     scheduler = BackgroundScheduler(timezone="UTC", job_defaults=_DEFAULTS)
-    add_jobs(scheduler, papers, digests, minutes)
+    add_jobs(scheduler, refresher, digests)
     return scheduler
 
 
-def blocking(papers: PaperService, digests: DigestService | None, minutes: int) -> Any:
+def blocking(refresher: Refresher, digests: DigestService | None) -> Any:
     scheduler = BlockingScheduler(timezone="UTC", job_defaults=_DEFAULTS)
-    add_jobs(scheduler, papers, digests, minutes)
+    add_jobs(scheduler, refresher, digests)
     return scheduler
 
 

@@ -14,7 +14,7 @@ from bot.core.digest import MAX_SIZE, digest_days, select
 from bot.core.models import ChannelDigest, Ranked
 from bot.core.schedule import Schedule, ScheduleError, next_run, parse_schedule, valid_zone
 from bot.core.topics import parse_topic
-from bot.services import PaperWindow
+from bot.services import PaperWindow, gather
 from bot.storage.repositories import Store
 
 MAX_TOPICS = 25
@@ -121,8 +121,8 @@ class SubscriptionService:
         channel = self._store.channel(team_id, channel_id)
         if channel is None:
             return None
-        got = self._papers.window(digest_days(now, self._days))
         topics = [] if "" in channel.topics else [parse_topic(t) for t in channel.topics]
+        got = gather(self._papers, digest_days(now, self._days), topics)
         posted = self._store.posted_ids(team_id, channel_id)
         return select(got.papers, topics, posted, now, channel.size)
 

@@ -78,6 +78,7 @@ class SearchAnswer:
     notes: tuple[str, ...] = field(default=())  # e.g. "Hugging Face is unreachable; cached data"
     window_days: int = 7
     hint: str | None = None  # e.g. "that topic has no searchable words"
+    sources: tuple[str, ...] = ("Hugging Face Daily Papers",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,3 +104,25 @@ class RunKey:
     team_id: str
     channel_id: str
     digest_date: date
+
+
+@dataclass(frozen=True, slots=True)
+class WindowPapers:
+    """Hugging Face papers of a window of feed days, and which days could not be (re)fetched."""
+
+    papers: tuple[Paper, ...]
+    failed: tuple[date, ...] = ()  # no data at all for these days: the source failed
+    stale: tuple[date, ...] = ()  # older copies served: the refresh is failing
+
+    @property
+    def complete(self) -> bool:
+        return not self.failed and not self.stale
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryPapers:
+    """The latest announcements of arXiv categories, and which ones are missing or old."""
+
+    papers: tuple[Paper, ...] = ()
+    failed: tuple[str, ...] = ()  # nothing stored: arXiv failed
+    stale: tuple[str, ...] = ()  # an older announcement served: the refresh is failing

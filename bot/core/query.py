@@ -106,6 +106,11 @@ class Topic:
     anchors: frozenset[str] = frozenset()
 
     @property
+    def plain(self) -> str:
+        """The topic's own words, without syntax (for a plain-text search elsewhere)."""
+        return " ".join(i.label for c in self.concepts if not c.via for i in c.ideas)
+
+    @property
     def is_empty(self) -> bool:
         """True when nothing in the topic can select a paper."""
         return not (self.concepts or self.authors or self.categories)

@@ -230,16 +230,23 @@ def context(text: str) -> Block:
 
 
 def digest_header(
-    title: str, count: int, channel_topics: tuple[str, ...]
+    title: str,
+    count: int,
+    channel_topics: tuple[str, ...],
+    sources: tuple[str, ...] = ("Hugging Face Daily Papers",),
+    notes: tuple[str, ...] = (),
 ) -> tuple[str, list[Block]]:
-    """The message that opens a channel's digest."""
+    """The message that opens a channel's digest; `notes` say when a source is not answering."""
     follows = ", ".join(escape(cut(t, 60)) for t in channel_topics if t) or "all trending papers"
     plural = "paper" if count == 1 else "papers"
     line = (
-        f"{count} new {plural} from Hugging Face Daily Papers · this channel follows {follows} · "
-        "react with :bookmark: to save one · `/papers list` for settings"
+        f"{count} new {plural} from {escape(' and '.join(sources))} · this channel follows "
+        f"{follows} · react with :bookmark: to save one · `/papers list` for settings"
     )
-    return title, [header(title), context(line)]
+    blocks = [header(title), context(line)]
+    if notes:
+        blocks.append(context(escape(" ".join(notes))))
+    return title, blocks
 
 
 def digest_paper(item: Ranked) -> tuple[str, list[Block]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -105,8 +105,19 @@ class HuggingFaceClient:
 
     def daily(self, day: date) -> list[Paper]:
         """The Daily Papers list of one feed day (ordered by upvotes), [] on weekends."""
-        data = self._get("/api/daily_papers", {"date": day.isoformat(), "limit": 100})
-        return [_with_day(p, day) for p in parse_daily(data)]
+        fetched = self.daily_fetch(day)
+        return list(fetched.papers or ())
+
+    def daily_fetch(self, day: date, etag: str | None = None) -> DailyFetch:
+        """Like `daily`, conditional on `etag`: a 304 is `not_modified`, with no papers."""
+        headers = {"If-None-Match": etag} if etag else {}
+        params: dict[str, str | int] = {"date": day.isoformat(), "limit": 100}
+        response = self._request("/api/daily_papers", params, headers)
+        size, sent_back = len(response.content), response.headers.get("etag")
+        if response.status_code == 304 or (etag is not None and sent_back == etag):
+            return DailyFetch("not_modified", None, sent_back or etag, size)
+        papers = [_with_day(p, day) for p in parse_daily(_json(response))]
+        return DailyFetch("ok", tuple(papers), sent_back, size)
 
     def search(self, query: str, limit: int = 20) -> list[Paper]:
         """Hugging Face's paper search (any age, not a trending signal)."""
@@ -122,18 +133,38 @@ class HuggingFaceClient:
             raise
 
     def _get(self, path: str, params: Mapping[str, str | int]) -> Any:
+        return _json(self._request(path, params, {}))
+
+    def _request(
+        self, path: str, params: Mapping[str, str | int], headers: Mapping[str, str]
+    ) -> httpx.Response:
         try:
-            response = self._http.get(self._base + path, params=params)
+            response = self._http.get(self._base + path, params=params, headers=headers)
         except httpx.HTTPError as exc:
             raise SourceUnavailable(SOURCE, f"{type(exc).__name__}") from exc
         if response.status_code == 429:
             raise SourceUnavailable(SOURCE, "rate limited", retry_after=_retry_after(response))
-        if response.status_code != 200:
-            raise SourceUnavailable(SOURCE, f"HTTP {response.status_code}")
-        try:
-            return response.json()
-        except ValueError as exc:
-            raise SourceUnavailable(SOURCE, "malformed JSON") from exc
+        if response.status_code not in (200, 304):
+            raise SourceUnavailable(SOURCE, f"HTTP {response.status_code}",
+                                    retry_after=_retry_after(response))  # fmt: skip
+        return response
+
+
+@dataclass(frozen=True, slots=True)
+class DailyFetch:
+    """One conditional fetch of a Daily Papers day."""
+
+    status: str  # "ok" | "not_modified"
+    papers: tuple[Paper, ...] | None
+    etag: str | None
+    bytes: int
+
+
+def _json(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise SourceUnavailable(SOURCE, "malformed JSON") from exc
 
 
 def _with_day(paper: Paper, day: date) -> Paper:

@@ -150,6 +150,18 @@ class Store:
                 setattr(row, name, value)
             return _channel(row, _topics(s, team_id, channel_id))
 
+    def active_topics(self) -> list[str]:
+        """Every distinct topic followed by an active channel of an active workspace."""
+        query = (
+            select(SubscriptionRow.topic)
+            .join(ChannelRow, and_(ChannelRow.team_id == SubscriptionRow.team_id,
+                                   ChannelRow.channel_id == SubscriptionRow.channel_id))
+            .where(ChannelRow.status == "active")
+            .distinct()
+        )  # fmt: skip
+        with self._session() as s:
+            return list(s.scalars(query))
+
     def channels_created_by(self, team_id: str, user_id: str) -> list[ChannelDigest]:
         with self._session() as s:
             rows = s.scalars(
@@ -356,6 +368,12 @@ class Store:
             )).all()  # fmt: skip
             in_run = sum(1 for _, day in posted if day == key.digest_date)
             return channel, {arxiv_id for arxiv_id, _ in posted}, in_run
+
+    def run_due_at(self, key: RunKey) -> datetime | None:
+        """When the run was due (its digest's scheduled time)."""
+        with self._tx() as s:
+            found = s.execute(select(RUNS.c.due_at).where(_run(key))).scalar()
+            return cast(datetime | None, found)
 
     def run_post_count(self, key: RunKey) -> int:
         with self._tx() as s:

@@ -15,13 +15,16 @@ import pytest
 from slack_sdk import WebClient
 from sqlalchemy import select
 
+from bot.bootstrap import paper_catalog
+from bot.catalog import Catalog
 from bot.core.window import feed_days
 from bot.digests import DigestService
 from bot.slack.pacing import Pacer
 from bot.slack.poster import Poster
-from bot.sources.cache import DailyPaperCache
+from bot.sources.arxiv import ArxivClient
 from bot.sources.hf import HuggingFaceClient
 from bot.storage.database import create_database_engine
+from bot.storage.papers import PaperStore
 from bot.storage.repositories import Store
 from bot.storage.schema import PostRow
 from bot.subscriptions import SubscriptionService
@@ -38,6 +41,7 @@ class World:
     store: Store
     channels: SubscriptionService
     make_digests: Any
+    clock: dict[str, datetime]
 
     def digests(self, per_channel: float = 0.0) -> DigestService:
         return self.make_digests(per_channel)  # type: ignore[no-any-return]
@@ -62,19 +66,27 @@ def world(slack: FakeSlack, hf: FakeHuggingFace, database_url: str) -> Iterator[
     slack.add_user("U0001", tz="Europe/Berlin")
     engine = create_database_engine(database_url)
     http = httpx.Client(timeout=5)
-    cache = DailyPaperCache(HuggingFaceClient(http, hf.url), refresh=timedelta(minutes=30))
     store = Store(engine)
+    clock = {"now": NOW}  # what the paper catalog takes for now (tests move it on)
     client = WebClient(token="xoxb-test", base_url=slack.api_url)
-    channels = SubscriptionService(store, cache, lambda team, user: "Europe/Berlin")
+
+    def catalog() -> Catalog:
+        """A process's view of the shared paper store (its own memo and clients)."""
+        return paper_catalog(
+            PaperStore(engine), HuggingFaceClient(http, hf.url),
+            ArxivClient(http, "http://127.0.0.1:9", min_interval=0), store,
+            clock=lambda: clock["now"],
+        )[0]  # fmt: skip
+
+    channels = SubscriptionService(store, catalog(), lambda team, user: "Europe/Berlin")
 
     def make(per_channel: float) -> DigestService:
-        """A worker as a process of its own would be: its own paper cache and database pool."""
-        cache = DailyPaperCache(HuggingFaceClient(http, hf.url), refresh=timedelta(minutes=30))
+        """A worker as a process of its own would be: its own catalog and database pool."""
         pacer = Pacer(per_channel=per_channel, per_workspace=0.0)
-        return DigestService(Store(engine), cache, Poster(lambda team: client), pacer,
+        return DigestService(Store(engine), catalog(), Poster(lambda team: client), pacer,
                              grace=timedelta(minutes=120), transient_wait=0.01)  # fmt: skip
 
-    yield World(slack, hf, store, channels, make)
+    yield World(slack, hf, store, channels, make, clock)
     http.close()
     engine.dispose()
 
@@ -237,7 +249,8 @@ def test_no_paper_data_waits_and_posts_once_data_returns(world: World) -> None:
     assert digests.send_due_digests(NOW).posted == 0
     world.hf.clear_faults()
     world.hf.reset()
-    fresh = world.digests()  # a restarted worker: empty paper cache
+    fresh = world.digests()  # a restarted worker: the backoff state is in the database
+    world.clock["now"] = NOW + timedelta(minutes=5)
     assert fresh.send_due_digests(NOW + timedelta(minutes=5)).posted == 5
 
 

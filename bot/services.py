@@ -102,15 +102,15 @@ class PaperService:
         """The trending papers about `topic_text` (all of today's top ones when it is blank)."""
         limit = max(1, min(limit, MAX_LIMIT))
         topic = parse_topic(topic_text)
+        if topic_text.strip() and (topic.problems or topic.is_empty):
+            hint = (" ".join(topic.problems) if topic.problems else
+                    "That topic has no words to search for. Try a few specific words.")  # fmt: skip
+            return SearchAnswer(topic.text, (), window_days=self._days, hint=hint)
         got = gather(self._window, feed_days(now, self._days), [topic])
-        notes = got.notes + tuple(f"Ignored: {p}." for p in topic.problems)
+        notes = got.notes
         if not topic_text.strip():
             results = rank(got.papers, None, now, limit)
             return SearchAnswer("", tuple(results), notes=notes, window_days=self._days)
-        if topic.is_empty:
-            hint = (topic.problems[0] + "." if topic.problems else
-                    "That topic has no words to search for. Try a few specific words.")  # fmt: skip
-            return SearchAnswer(topic.text, (), notes=(), window_days=self._days, hint=hint)
         results = rank(got.papers, topic, now, limit)
         older: list[Ranked] = []
         if not results and topic.plain and not topic.categories:

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from bot.core.categories import normalize_category, suggest
 from bot.core.text import (
     ACRONYMS,
     GENERIC_WORDS,
@@ -37,7 +38,7 @@ MAX_WORDS = 12
 MAX_ALTERNATIVES = 6
 MAX_FIELD_TERMS = 40
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
-_CATEGORY = re.compile(r"^[a-z][a-z-]*(?:\.[a-z][a-z-]*)?$", re.I)
+TAXONOMY_URL = "https://arxiv.org/category_taxonomy"
 _PIECE = re.compile(r'(-?)(?:(author|au|cat):)?(?:"([^"]*)"?|(\S+))', re.I)
 
 _GENERIC = frozenset(stem(w) for w in GENERIC_WORDS)
@@ -275,14 +276,11 @@ def _add_filter(
             authors.append(name)
         else:
             problems.append("author: needs a name, e.g. author:lecun")
-    elif _CATEGORY.match(raw):
-        archive, _, sub = raw.partition(".")
-        cats.append(
-            f"{archive.lower()}.{sub.upper() if len(sub) == 2 else sub}" if sub else archive.lower()
-        )
+    elif (category := normalize_category(raw)) is not None:
+        cats.append(category)
+    elif raw:
+        close = suggest(raw)
+        hint = f" Did you mean {', '.join(close)}?" if close else ""
+        problems.append(f"`{raw}` is not an arXiv category.{hint} The list: {TAXONOMY_URL}")
     else:
-        problems.append(
-            f"`{raw}` is not an arXiv category, e.g. cat:cs.CL"
-            if raw
-            else "cat: needs an arXiv category, e.g. cat:cs.CL"
-        )
+        problems.append("cat: needs an arXiv category, e.g. cat:cs.CL")

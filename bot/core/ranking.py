@@ -3,8 +3,9 @@
     score = upvotes * 0.5 ** (age_days / HALF_LIFE_DAYS)
 
 `age_days` counts calendar days from the paper's feed day to today's feed day (US-Eastern), so a
-paper listed today keeps all its upvotes and one listed three days ago keeps half. Ties go to the
-paper with more upvotes, then the newer arXiv id, so the order is stable.
+paper listed today keeps all its upvotes and one listed three days ago keeps half. Ties (papers
+only on arXiv have no upvotes) go to the more relevant paper, then more upvotes, then the newer
+arXiv id, so the order is stable.
 """
 
 from __future__ import annotations
@@ -51,8 +52,14 @@ def rank_for_topics(
             continue
         match = max(matches, key=lambda m: m.score) if matches else None
         ranked.append(Ranked(paper=paper, score=trending_score(paper, now), match=match))
-    ranked.sort(key=lambda r: (-r.score, -r.paper.upvotes, _newest_first(r.paper.arxiv_id)))
+    ranked.sort(key=lambda r: (-r.score, -_relevance(r), -r.paper.upvotes,
+                               _newest_first(r.paper.arxiv_id)))  # fmt: skip
     return ranked[: max(0, limit)]
+
+
+def _relevance(item: Ranked) -> float:
+    """Breaks ties in trending order (arXiv-only papers have no upvotes): most relevant first."""
+    return item.match.score if item.match else 0.0
 
 
 def rank_by_relevance(papers: Iterable[Paper], topic: Topic, limit: int) -> list[Ranked]:

@@ -105,7 +105,7 @@ def paper_blocks(item: Ranked, *, share_button: bool = True) -> list[Block]:
     """Three blocks for one paper: the summary section, its links, and its buttons."""
     paper = item.paper
     title = escape(cut(paper.title, TITLE_MAX))
-    meta = [escape(authors_line(paper.authors)), f"▲ {paper.upvotes} upvotes"]
+    meta = [escape(authors_line(paper.authors)), _standing(paper)]
     day = paper.feed_day or (paper.published_at.date() if paper.published_at else None)
     if day:
         meta.append(format_day(day))
@@ -122,6 +122,13 @@ def paper_blocks(item: Ranked, *, share_button: bool = True) -> list[Block]:
             "elements": _buttons(paper, share_button),
         },
     ]
+
+
+def _standing(paper: Paper) -> str:
+    """Upvotes on Hugging Face; a paper only on arXiv shows its categories instead."""
+    if paper.upvotes or not paper.categories:
+        return f"▲ {paper.upvotes} upvotes"
+    return "arXiv " + escape(", ".join(paper.categories[:3]))
 
 
 def _links(item: Ranked) -> str:
@@ -160,7 +167,8 @@ def answer_message(answer: SearchAnswer, note: str | None = None) -> tuple[str, 
         blocks.append(header(f"Trending papers: {answer.topic}"))
     else:
         blocks.append(header("Top trending papers"))
-    source = f"Hugging Face Daily Papers, last {days} feed days · by upvotes, newer first on ties"
+    sources = escape(" and ".join(answer.sources))
+    source = f"{sources}, last {days} feed days · by upvotes, then relevance"
     lines = [source, *(escape(n) for n in answer.notes)]
     if note:
         lines.append(escape(note))

@@ -28,6 +28,7 @@ from bot.storage.papers import PaperStore
 from bot.storage.repositories import Store
 from bot.storage.schema import PostRow
 from bot.subscriptions import SubscriptionService
+from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.hf import FakeHuggingFace
 from tests.fakes.slack import FakeSlack
 
@@ -42,6 +43,7 @@ class World:
     channels: SubscriptionService
     make_digests: Any
     clock: dict[str, datetime]
+    arxiv: FakeArxiv
 
     def digests(self, per_channel: float = 0.0) -> DigestService:
         return self.make_digests(per_channel)  # type: ignore[no-any-return]
@@ -60,7 +62,17 @@ class World:
 
 
 @pytest.fixture
-def world(slack: FakeSlack, hf: FakeHuggingFace, database_url: str) -> Iterator[World]:
+def arxiv() -> Iterator[FakeArxiv]:
+    fake = FakeArxiv()
+    fake.start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def world(
+    slack: FakeSlack, hf: FakeHuggingFace, arxiv: FakeArxiv, database_url: str
+) -> Iterator[World]:
     hf.clear_days()
     hf.serve_days(feed_days(NOW, 7))
     slack.add_user("U0001", tz="Europe/Berlin")
@@ -74,7 +86,7 @@ def world(slack: FakeSlack, hf: FakeHuggingFace, database_url: str) -> Iterator[
         """A process's view of the shared paper store (its own memo and clients)."""
         return paper_catalog(
             PaperStore(engine), HuggingFaceClient(http, hf.url),
-            ArxivClient(http, "http://127.0.0.1:9", min_interval=0), store,
+            ArxivClient(http, arxiv.url, min_interval=0), store,
             clock=lambda: clock["now"],
         )[0]  # fmt: skip
 
@@ -86,7 +98,7 @@ def world(slack: FakeSlack, hf: FakeHuggingFace, database_url: str) -> Iterator[
         return DigestService(Store(engine), catalog(), Poster(lambda team: client), pacer,
                              grace=timedelta(minutes=120), transient_wait=0.01)  # fmt: skip
 
-    yield World(slack, hf, store, channels, make, clock)
+    yield World(slack, hf, store, channels, make, clock, arxiv)
     http.close()
     engine.dispose()
 
@@ -269,3 +281,52 @@ def test_posts_survive_in_the_database_as_sent(world: World) -> None:
     with world.store._tx() as session:
         states = Counter(session.scalars(select(PostRow.state)))
     assert states == {"sent": 5}
+
+
+# -- arXiv categories and outages ------------------------------------------------------------
+def header_notes(world: World, channel: str = "C0001") -> str:
+    header = world.slack.posted_messages(channel)[0]
+    return " ".join(str(b) for b in header["blocks"])
+
+
+def test_a_category_topic_draws_on_arxiv_and_a_shared_paper_comes_once(world: World) -> None:
+    subscribe(world, "cat:cs.LG")
+    subscribe(world, "alignment")  # KTO (2402.01306) is on HF and in the arXiv cs.LG listing
+    world.digests().send_due_digests(NOW)
+    ids = world.papers_posted()
+    assert len(ids) == len(set(ids)) == 5
+    assert "arXiv cs.LG" in header_notes(world)
+    assert world.arxiv.requests == 1
+
+
+def test_hugging_face_down_the_digest_goes_out_from_arxiv_saying_so(world: World) -> None:
+    world.hf.fail(503, times=1000)
+    subscribe(world, "cat:cs.LG")
+    report = world.digests().send_due_digests(NOW)
+    assert report.posted == 5
+    assert "Hugging Face is not answering" in header_notes(world)
+
+
+def test_arxiv_down_the_digest_goes_out_from_hugging_face_saying_so(world: World) -> None:
+    world.arxiv.fail(503, times=1000)
+    subscribe(world, "cat:cs.CL")
+    subscribe(world, "diffusion")
+    report = world.digests().send_due_digests(NOW)
+    assert report.posted > 0
+    assert "arXiv is not answering" in header_notes(world)
+
+
+def test_both_down_with_nothing_stored_waits_then_posts_once(world: World) -> None:
+    world.hf.fail(503, times=1000)
+    world.arxiv.fail(503, times=1000)
+    subscribe(world, "cat:cs.LG")
+    assert world.digests().send_due_digests(NOW).posted == 0
+    assert world.slack.posted_messages("C0001") == []
+    world.hf.clear_faults()
+    world.arxiv.clear_faults()
+    later = NOW + timedelta(minutes=10)
+    world.clock["now"] = later
+    assert world.digests().send_due_digests(later).posted == 5
+    world.clock["now"] = later + timedelta(minutes=10)
+    assert world.digests().send_due_digests(later + timedelta(minutes=10)).posted == 0
+    assert len(world.papers_posted()) == 5

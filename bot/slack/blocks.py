@@ -21,7 +21,8 @@ _PARTIAL_ENTITY = re.compile(r"&#?[a-z0-9]{0,5}$")
 _SAFE_URL = re.compile(r"^https?://[^\s<>|\"]+$")
 
 HELP_TEXT = """*`/papers`* finds trending research papers (Hugging Face Daily Papers, ranked by \
-upvotes over the last {days} feed days) and sends channels a daily digest.
+upvotes over the last {days} feed days, and arXiv categories with `cat:`) and sends channels a \
+daily digest.
 
 *Search* (only you see the answer)
 • `/papers value alignment`: trending papers about a topic, best first
@@ -29,7 +30,8 @@ upvotes over the last {days} feed days) and sends channels a daily digest.
 • `/papers`: today's top trending papers, any topic
 
 *This channel's daily digest* (any member may change it)
-• `/papers subscribe value alignment`: follow a topic (`/papers subscribe`: all papers)
+• `/papers subscribe value alignment`: follow a topic (`/papers subscribe`: all papers; \
+`/papers subscribe cat:cs.CL`: an arXiv category)
 • `/papers unsubscribe value alignment` or `/papers unsubscribe all`
 • `/papers list`: topics, schedule and the next digest
 • `/papers schedule 09:30 Europe/Berlin weekdays` (or `daily`): when it comes

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import httpx
@@ -249,3 +250,32 @@ def test_followed_categories_come_from_active_channels(world: World) -> None:
                              NOW, 25)  # fmt: skip
     world.channels.subscribe("T1", "C1", "diffusion", "k2", "U1", defaults, NOW, 25)
     assert followed_categories(world.channels) == {"cs.CL"}
+
+
+def test_a_200_with_the_same_etag_counts_as_unchanged(world: World) -> None:
+    from tests.fakes.server import Reply
+
+    world.refresher.run(NOW)
+    state = world.store.feed_state("hf", TODAY.isoformat())
+    assert state is not None and state.etag
+    world.hf.inject("/api/daily_papers", Reply(200, b"[]", headers={"ETag": state.etag}))
+    outcome = world.refresher.hf_day(TODAY, NOW + timedelta(minutes=31))
+    assert outcome.status == "unchanged"
+    assert world.store.listed("hf", [TODAY.isoformat()], [TODAY])  # the list was not emptied
+
+
+def test_a_bad_body_is_a_failure_and_keeps_the_stored_list(world: World) -> None:
+    world.refresher.run(NOW)
+    world.hf.bad_json(times=1)
+    outcome = world.refresher.hf_day(TODAY, NOW + timedelta(minutes=31))
+    assert outcome.status == "failed"
+    assert world.store.listed("hf", [TODAY.isoformat()], [TODAY])
+    world.refresher.arxiv_category("cs.CL", NOW)
+    for fault in (world.arxiv.malformed, world.arxiv.truncate):
+        fault()
+        failed = world.refresher.arxiv_category("cs.CL", NOW + timedelta(days=1, minutes=5))
+        assert failed.status == "failed", failed
+        assert world.catalog().categories(["cs.CL"]).papers
+        state = world.store.feed_state("arxiv", "cs.CL")
+        assert state is not None
+        world.store.save_feed_state(replace(state, retry_at=None, etag=None, last_modified=None))

@@ -88,7 +88,7 @@ def _instant(text: str) -> datetime:
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
-    settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    settings.require_slack("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
     from bot.bootstrap import migrate
     from bot.server import run_gunicorn
 
@@ -98,7 +98,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _socket(settings: Settings, args: argparse.Namespace) -> int:
-    settings.require("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
+    settings.require("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")  # Socket Mode: one workspace
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     from bot.bootstrap import build_runtime, migrate
@@ -118,7 +118,7 @@ def _socket(settings: Settings, args: argparse.Namespace) -> int:
 
 def _background(settings: Settings) -> Runtime:
     """What `worker` and `send-digests` run on: a migrated database, no Bolt app."""
-    settings.require("SLACK_BOT_TOKEN")
+    settings.require_slack("SLACK_BOT_TOKEN")
     from bot.bootstrap import build_runtime, migrate
 
     migrate(settings)

@@ -19,10 +19,12 @@ from bot.catalog import Catalog
 from bot.config import Settings
 from bot.core.query import parse_topic
 from bot.digests import DigestService
+from bot.installations import InstallationService
 from bot.reading_list import ReadingListService
 from bot.refresh import CategoryFeed, DailyFeed, Refresher
 from bot.services import PaperService
 from bot.slack.app import build_app
+from bot.slack.installs import Workspaces
 from bot.slack.pacing import Pacer
 from bot.slack.poster import Poster
 from bot.slack.users import zone_lookup
@@ -57,17 +59,19 @@ class Runtime:
     channels: SubscriptionService
     digests: DigestService
     reading: ReadingListService
+    workspaces: Workspaces
+    installations: InstallationService
     app: App | None = None
     jobs: Any = field(default=None)
 
     def start_scheduler(self) -> None:
         """Background jobs inside this process (serve, socket)."""
-        self.jobs = scheduler.background(self.refresher, self.digests)
+        self.jobs = scheduler.background(self.refresher, self.digests, self.installations)
         self.jobs.start()
 
     def run_worker(self) -> None:
         """Background jobs only, blocking (the `worker` process)."""
-        self.jobs = scheduler.blocking(self.refresher, self.digests)
+        self.jobs = scheduler.blocking(self.refresher, self.digests, self.installations)
         self.jobs.start()
 
     def health(self) -> tuple[bool, dict[str, Any]]:
@@ -134,29 +138,38 @@ def build_runtime(settings: Settings, *, slack: bool = True, socket_mode: bool =
         window_days=settings.trending_days, hf_every=timedelta(minutes=settings.refresh_minutes),
     )  # fmt: skip
     papers = PaperService(catalog, hf, window_days=settings.trending_days)
-    background_client = WebClient(
-        token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=15,
-        retry_handlers=[ConnectionErrorRetryHandler()],
-    )  # fmt: skip
+    def background_client(token: str | None) -> WebClient:
+        """For jobs: no automatic 429 retries (the poster paces and honours Retry-After)."""
+        return WebClient(token=token, base_url=settings.slack_api_url, timeout=15,
+                         retry_handlers=[ConnectionErrorRetryHandler()])  # fmt: skip
+
+    workspaces = Workspaces(settings, engine, background_client)
     pacer = Pacer(per_channel=1.0, per_workspace=1.0 / settings.workspace_posts_per_second)
-    poster = Poster(lambda team_id: background_client)  # one workspace: one token
+    poster = Poster(workspaces.client)  # each workspace's own bot token
     digests = DigestService(
         store, catalog, poster, pacer, window_days=settings.trending_days,
         grace=timedelta(minutes=settings.digest_grace_minutes), threads=settings.digest_threads,
         wait=timedelta(hours=settings.digest_wait_hours),
     )  # fmt: skip
     channels = SubscriptionService(
-        store, catalog, zone_lookup(background_client), window_days=settings.trending_days
+        store, catalog, zone_lookup(workspaces.client), window_days=settings.trending_days
     )
-    reading = ReadingListService(SaveStore(engine), store, papers.find, settings.save_emoji)
+    saves = SaveStore(engine)
+    reading = ReadingListService(saves, store, papers.find, settings.save_emoji)
+    installations = InstallationService(
+        workspaces, store, saves, keep_saves=timedelta(days=settings.uninstall_keep_saves_days),
+        clock=lambda: datetime.now(UTC),
+    )  # fmt: skip
     app = None
     if slack:
-        app = build_app(settings, papers, channels, reading, slack_http, socket_mode=socket_mode)
+        app = build_app(settings, papers, channels, reading, slack_http, socket_mode=socket_mode,
+                        workspaces=workspaces, installations=installations)  # fmt: skip
     return Runtime(
         settings=settings, http=http, slack_http=slack_http, arxiv_http=arxiv_http,
         engine=engine, store=store,
         paper_store=paper_store, refresher=refresher, catalog=catalog, papers=papers,
-        channels=channels, digests=digests, reading=reading, app=app,
+        channels=channels, digests=digests, reading=reading, workspaces=workspaces,
+        installations=installations, app=app,
     )  # fmt: skip
 
 

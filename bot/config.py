@@ -13,6 +13,11 @@ DEFAULT_ARXIV_BASE_URL = "https://rss.arxiv.org"
 DEFAULT_DATABASE_URL = "sqlite:///papers-bot.db"
 
 
+# The bot scopes manifest.yml asks for; SLACK_SCOPES overrides them for the OAuth install.
+DEFAULT_SCOPES = (
+    "commands", "chat:write", "channels:join", "users:read", "reactions:read", "im:write",
+    "files:write",
+)  # fmt: skip
 # name -> (default, lowest, highest)
 _INT_SETTINGS = {
     "PORT": (3000, 1, 65535),
@@ -22,6 +27,7 @@ _INT_SETTINGS = {
     "ANSWER_THREADS": (8, 1, 256),
     "DIGEST_GRACE_MINUTES": (120, 0, 1440),
     "DIGEST_WAIT_HOURS": (12, 1, 48),
+    "UNINSTALL_KEEP_SAVES_DAYS": (0, 0, 365),
     "DIGEST_THREADS": (8, 1, 256),
     "WORKSPACE_POSTS_PER_SECOND": (10, 1, 100),
     "WEB_THREADS": (16, 1, 512),
@@ -45,6 +51,11 @@ class Settings:
     slack_bot_token: str | None = None
     slack_signing_secret: str | None = None
     slack_app_token: str | None = None
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = None
+    slack_scopes: tuple[str, ...] = DEFAULT_SCOPES
+    slack_redirect_uri: str | None = None
+    uninstall_keep_saves_days: int = 0
     database_url: str = DEFAULT_DATABASE_URL
     slack_api_url: str = DEFAULT_SLACK_API_URL
     hf_base_url: str = DEFAULT_HF_BASE_URL
@@ -84,6 +95,14 @@ class Settings:
         ) - {""}
         if not emoji:
             errors.append("SAVE_EMOJI must name at least one emoji, like bookmark,star")
+        scopes = tuple(dict.fromkeys(
+            s.strip() for s in env.get("SLACK_SCOPES", ",".join(DEFAULT_SCOPES)).split(",")
+            if s.strip()
+        ))  # fmt: skip
+        redirect = _url(env, "SLACK_REDIRECT_URI", "", errors) if env.get("SLACK_REDIRECT_URI") \
+            else None
+        if bool(env.get("SLACK_CLIENT_ID")) != bool(env.get("SLACK_CLIENT_SECRET")):
+            errors.append("SLACK_CLIENT_ID and SLACK_CLIENT_SECRET go together (OAuth mode)")
         if errors:
             raise ConfigError("Invalid settings:\n" + "\n".join(f"  - {e}" for e in errors))
         return cls(
@@ -105,11 +124,25 @@ class Settings:
             slack_bot_token=env.get("SLACK_BOT_TOKEN"),
             slack_signing_secret=env.get("SLACK_SIGNING_SECRET"),
             slack_app_token=env.get("SLACK_APP_TOKEN"),
+            slack_client_id=env.get("SLACK_CLIENT_ID"),
+            slack_client_secret=env.get("SLACK_CLIENT_SECRET"),
+            slack_scopes=scopes,
+            slack_redirect_uri=redirect,
+            uninstall_keep_saves_days=numbers["UNINSTALL_KEEP_SAVES_DAYS"],
             database_url=env.get("DATABASE_URL", DEFAULT_DATABASE_URL),
             hf_token=env.get("HF_TOKEN"),
             log_level=level,
             http_timeout=timeout,
         )
+
+    @property
+    def oauth(self) -> bool:
+        """Installable into any workspace (OAuth) rather than one workspace's token."""
+        return bool(self.slack_client_id and self.slack_client_secret)
+
+    def require_slack(self, *names: str) -> None:
+        """Like `require`, with the bot token needed only without OAuth."""
+        self.require(*(n for n in names if not (self.oauth and n == "SLACK_BOT_TOKEN")))
 
     def require(self, *names: str) -> None:
         """Raise ConfigError naming every required environment variable that is not set."""

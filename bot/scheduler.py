@@ -11,6 +11,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.digests import DigestService
+from bot.installations import InstallationService
 from bot.refresh import Refresher
 
 log = logging.getLogger(__name__)
@@ -18,7 +19,10 @@ DIGEST_TICK_SECONDS = 30
 REFRESH_TICK_MINUTES = 5  # how often the refresh job looks for due feeds (it decides what is due)
 
 
-def add_jobs(scheduler: Any, refresher: Refresher, digests: DigestService | None) -> None:
+def add_jobs(
+    scheduler: Any, refresher: Refresher, digests: DigestService | None,
+    installations: InstallationService | None = None,
+) -> None:  # fmt: skip
     """Refresh paper data at start and look for due feeds often; look for due digests often."""
     scheduler.add_job(
         lambda: _safely("paper refresh", lambda: refresher.run(datetime.now(UTC))),
@@ -33,17 +37,25 @@ def add_jobs(scheduler: Any, refresher: Refresher, digests: DigestService | None
             id="send-digests",
             next_run_time=datetime.now(UTC),
         )
+    if installations is not None:
+        scheduler.add_job(
+            lambda: _safely("kept reading lists", installations.purge_kept_saves),
+            IntervalTrigger(hours=1, timezone="UTC"),
+            id="purge-kept-saves",
+        )
 
 
-def background(refresher: Refresher, digests: DigestService | None) -> Any:
+def background(refresher: Refresher, digests: DigestService | None,
+               installations: InstallationService | None = None) -> Any:  # fmt: skip
     scheduler = BackgroundScheduler(timezone="UTC", job_defaults=_DEFAULTS)
-    add_jobs(scheduler, refresher, digests)
+    add_jobs(scheduler, refresher, digests, installations)
     return scheduler
 
 
-def blocking(refresher: Refresher, digests: DigestService | None) -> Any:
+def blocking(refresher: Refresher, digests: DigestService | None,
+             installations: InstallationService | None = None) -> Any:  # fmt: skip
     scheduler = BlockingScheduler(timezone="UTC", job_defaults=_DEFAULTS)
-    add_jobs(scheduler, refresher, digests)
+    add_jobs(scheduler, refresher, digests, installations)
     return scheduler
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -10,23 +11,28 @@ from typing import Any
 import httpx
 from slack_bolt import App, BoltContext, BoltResponse
 from slack_bolt.context.respond import Respond
+from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
+from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
 from bot.config import Settings
+from bot.installations import InstallationService
 from bot.reading_list import ReadingListService
 from bot.services import PaperService
 from bot.slack import actions, commands, reading
+from bot.slack.installs import CachedAuthorize, Workspaces, quiet_bolt_not_installed_errors
 from bot.slack.respond import PooledRespond
 from bot.subscriptions import SubscriptionService
 
 log = logging.getLogger(__name__)
 
 
-def web_client(settings: Settings) -> WebClient:
-    """The bot's Web API client: the configured base URL, retries on 429 and dropped sockets."""
+def web_client(settings: Settings, token: str | None = None) -> WebClient:
+    """A Web API client: the configured base URL, retries on 429 and dropped sockets; the bot
+    token of single-workspace mode unless another `token` is given."""
     return WebClient(
-        token=settings.slack_bot_token,
+        token=token or (None if settings.oauth else settings.slack_bot_token),
         base_url=settings.slack_api_url,
         timeout=10,
         retry_handlers=[
@@ -39,18 +45,34 @@ def web_client(settings: Settings) -> WebClient:
 def build_app(
     settings: Settings, papers: PaperService, channels: SubscriptionService,
     reading: ReadingListService, http: httpx.Client, *, socket_mode: bool = False,
+    workspaces: Workspaces | None = None, installations: InstallationService | None = None,
 ) -> App:  # fmt: skip
     """A Bolt App with a sized listener pool; listeners get `papers` injected by name.
 
-    `http` carries response_url posts (kept-alive connections, see respond.py).
+    `http` carries response_url posts (kept-alive connections, see respond.py). With OAuth
+    settings, `workspaces` holds the installation and state stores and `installations` greets
+    installers and cleans up after uninstalls.
     """
+    client = web_client(settings)
+    logger = _bolt_logger()
+    oauth: dict[str, Any] = {}
+    if settings.oauth and workspaces is not None and installations is not None:
+        oauth = {
+            "oauth_settings": oauth_settings(settings, workspaces, installations),
+            "authorize": CachedAuthorize(
+                workspaces, client, client_id=settings.slack_client_id,
+                client_secret=settings.slack_client_secret, logger=logger,
+            ),
+        }  # fmt: skip
+        quiet_bolt_not_installed_errors(logging.getLogger("slack_bolt.MultiTeamsAuthorization"))
     app = App(
         signing_secret=settings.slack_signing_secret or "",
-        client=web_client(settings),
+        client=client,
         token_verification_enabled=False,
         request_verification_enabled=not socket_mode,
         listener_executor=ThreadPoolExecutor(settings.listener_threads, "bolt-listener"),
-        logger=_bolt_logger(),
+        logger=logger,
+        **oauth,
     )
 
     answers = ThreadPoolExecutor(settings.answer_threads, "answer")
@@ -59,6 +81,7 @@ def build_app(
         context["papers"] = papers
         context["channels"] = channels
         context["reading"] = reading
+        context["installations"] = installations
         respond = None
         if context.response_url:
             respond = PooledRespond(response_url=context.response_url, http=http)
@@ -118,7 +141,76 @@ def register(app: App) -> None:
     app.event("reaction_removed")(reading.on_reaction_removed)
     app.event("app_home_opened")(reading.on_home_opened)
     app.action("export_list")(reading.handle_export_button)
+    app.event("app_uninstalled")(on_uninstalled)
+    app.event("tokens_revoked")(on_tokens_revoked)
     app.error(on_error)
+
+
+def on_uninstalled(ack: Any, body: dict[str, Any], context: BoltContext) -> None:
+    ack()
+    _forget_workspace(body, context)
+
+
+def on_tokens_revoked(ack: Any, body: dict[str, Any], context: BoltContext) -> None:
+    """Revoked bot tokens end the installation; revoked user tokens alone change nothing."""
+    ack()
+    tokens = (body.get("event") or {}).get("tokens") or {}
+    if tokens.get("bot"):
+        _forget_workspace(body, context)
+
+
+def _forget_workspace(body: dict[str, Any], context: BoltContext) -> None:
+    installations = context.get("installations")
+    team_id = body.get("team_id") or context.team_id
+    if installations is None or not team_id:
+        log.info("team=%s uninstall event ignored (single-workspace mode)", team_id)
+        return
+    context["defer"](lambda: installations.uninstalled(team_id, body.get("enterprise_id")))
+
+
+def oauth_settings(
+    settings: Settings, workspaces: Workspaces, installations: InstallationService
+) -> OAuthSettings:
+    """Bolt's OAuth flow on /slack/install and /slack/oauth_redirect, with our stores."""
+
+    def success(args: SuccessArgs) -> BoltResponse:
+        installation = args.installation
+        client = web_client(settings, installation.bot_token)
+        installations.installed(str(installation.team_id), installation.user_id, client)
+        return args.default.success(args)
+
+    def failure(args: FailureArgs) -> BoltResponse:
+        log.info("install failed: %s", args.reason)
+        message = INSTALL_FAILURES.get(args.reason, INSTALL_FAILURES["_"])
+        body = INSTALL_PAGE.format(message=html.escape(message))
+        return BoltResponse(status=args.suggested_status_code, body=body,
+                            headers={"Content-Type": "text/html; charset=utf-8"})  # fmt: skip
+
+    return OAuthSettings(
+        client_id=settings.slack_client_id, client_secret=settings.slack_client_secret,
+        scopes=list(settings.slack_scopes), redirect_uri=settings.slack_redirect_uri,
+        installation_store=workspaces.installation_store, state_store=workspaces.state_store,
+        callback_options=CallbackOptions(success=success, failure=failure),
+    )  # fmt: skip
+
+
+INSTALL_FAILURES = {
+    "access_denied": "You cancelled the installation, so nothing was installed.",
+    "invalid_state": "This install link has expired or was already used. Please start again "
+    "from the Add to Slack page.",
+    "invalid_browser": "The installation was started in another browser. Please start again "
+    "from the Add to Slack page in this browser.",
+    "missing_code": "Slack did not send an install code. Please start again.",
+    "invalid_code": "Slack did not accept the install code. Please start again.",
+    "storage_error": "The installation could not be saved. Please try again in a few minutes.",
+    "_": "The installation did not complete. Please start again from the Add to Slack page.",
+}
+INSTALL_PAGE = (
+    "<!doctype html><html><head><meta charset='utf-8'><title>papers-bot</title></head>"
+    "<body style='font-family:sans-serif;max-width:36em;margin:4em auto'>"
+    "<h1>papers-bot was not installed</h1><p>{message}</p>"
+    "<p><a href='/slack/install'>Add to Slack</a></p></body></html>"
+)
 
 
 def on_error(

@@ -9,6 +9,8 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.slack.installs import NotInstalled
+
 log = logging.getLogger(__name__)
 
 # What a person sees when a post fails; one place for all of it.
@@ -28,6 +30,7 @@ CHANNEL_GONE = {"channel_not_found", "is_archived", "method_not_supported_for_ch
 # The workspace's token no longer works: stop the workspace.
 WORKSPACE_DEAD = {
     "token_revoked", "account_inactive", "invalid_auth", "not_authed", "team_access_not_granted",
+    "not_installed",
 }  # fmt: skip
 # Worth trying again later.
 TRANSIENT = {
@@ -60,13 +63,17 @@ class Poster:
 
     def post(self, team_id: str, channel_id: str, text: str, blocks: list[dict[str, Any]]) -> str:
         """Post visibly in the channel (joining it if public and needed); the message ts."""
-        return post_message(self._clients(team_id), channel_id, text, blocks)
+        try:
+            client = self._clients(team_id)
+        except NotInstalled:
+            raise PostFailed("not_installed") from None
+        return post_message(client, channel_id, text, blocks)
 
     def direct_message(self, team_id: str, user_id: str, text: str) -> bool:
         """A one-line DM to a person (e.g. the one who set up a channel); False if it failed."""
         try:
             self._clients(team_id).chat_postMessage(channel=user_id, text=text)
-        except (SlackApiError, OSError) as exc:
+        except (SlackApiError, OSError, NotInstalled) as exc:
             log.warning("team=%s DM to %s failed: %s", team_id, user_id, exc)
             return False
         return True

@@ -8,15 +8,19 @@ from collections.abc import Callable
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.slack.installs import NotInstalled
+
 log = logging.getLogger(__name__)
 
 
-def zone_lookup(client: WebClient) -> Callable[[str, str], str | None]:
+def zone_lookup(clients: Callable[[str], WebClient]) -> Callable[[str, str], str | None]:
     """A function (team, user) -> the person's IANA zone as Slack reports it (users.info tz)."""
 
     def zone_of(team_id: str, user_id: str) -> str | None:
         try:
-            response = client.users_info(user=user_id)
+            response = clients(team_id).users_info(user=user_id)
+        except NotInstalled:
+            return None
         except SlackApiError as exc:
             log.info("team=%s users.info %s failed: %s", team_id, user_id,
                      exc.response.get("error"))  # fmt: skip

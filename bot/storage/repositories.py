@@ -186,6 +186,26 @@ class Store:
             else:
                 row.active, row.inactive_reason, row.updated_at = active, reason, now
 
+    def purge_team(self, team_id: str, reason: str, now: datetime) -> dict[str, int]:
+        """Delete a workspace's channels, subscriptions, digest runs and posts (an uninstall),
+        and mark it inactive. Reading lists are the SaveStore's."""
+        counts: dict[str, int] = {}
+        with self._tx() as s:
+            for name, table in (("posts", POSTS), ("runs", RUNS), ("subscriptions", SUBSCRIPTIONS),
+                                ("channels", CHANNELS)):  # fmt: skip
+                counts[name] = changed_rows(s, delete(table).where(table.c.team_id == team_id))
+        self.set_workspace_active(team_id, False, reason, now)
+        return counts
+
+    def uninstalled_before(self, moment: datetime) -> list[str]:
+        """Workspaces uninstalled before `moment` (their kept reading lists may go now)."""
+        query = select(WorkspaceRow.team_id).where(
+            WorkspaceRow.active.is_(False), WorkspaceRow.inactive_reason == "uninstalled",
+            WorkspaceRow.updated_at < moment,
+        )  # fmt: skip
+        with self._session() as s:
+            return list(s.scalars(query))
+
     # -- digest runs -------------------------------------------------------------------------
     def due_channels(self, now: datetime, limit: int = 10_000) -> list[ChannelDigest]:
         """Active channels of active workspaces whose next digest time has come."""

@@ -82,6 +82,12 @@ class SaveStore:
             return int(s.scalar(select(func.count()).select_from(SaveRow).where(
                 SaveRow.team_id == team_id, SaveRow.user_id == user_id)) or 0)  # fmt: skip
 
+    def delete_team(self, team_id: str) -> int:
+        """Every reading list of a workspace (after an uninstall and its grace period)."""
+        with self._tx() as s:
+            result = s.execute(delete(SaveRow).where(SaveRow.team_id == team_id))
+            return int(result.rowcount or 0)
+
 
 def _mine(team_id: str, user_id: str, arxiv_id: str) -> ColumnElement[bool]:
     return and_(SaveRow.team_id == team_id, SaveRow.user_id == user_id,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, inspect
@@ -28,17 +29,28 @@ def subscribe(store: Store, topic: str, team: str = "T1", channel: str = "C1") -
     return outcome
 
 
+def _slack_sdk_object(difference: tuple[Any, ...]) -> bool:
+    """slack-sdk's store tables (and their indexes) are not in our models: its code owns them."""
+    kind, thing = difference[0], difference[1]
+    if kind == "remove_table":
+        return True
+    table = getattr(thing, "table", None)
+    return kind == "remove_index" and table is not None and table.name.startswith("slack_")
+
+
 def test_migrations_build_exactly_the_models_schema(engine: Engine) -> None:
-    assert current(engine) == "0004"
+    assert current(engine) == "0005"
     upgrade(engine)  # idempotent
+    slack_sdk_tables = {"slack_installations", "slack_bots", "slack_oauth_states"}
     tables = set(inspect(engine).get_table_names()) - {"alembic_version"}
-    assert tables == set(Base.metadata.tables)
+    assert tables == set(Base.metadata.tables) | slack_sdk_tables
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
     with engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
-    assert [d for d in diff if d[0] not in {"remove_table"}] == []
+    ours = [d for d in diff if not _slack_sdk_object(d)]
+    assert ours == []
 
 
 def test_migration_0003_recomputes_topic_keys_and_merges_topics_that_now_match(

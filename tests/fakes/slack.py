@@ -50,6 +50,7 @@ Recording is derived from the base class's `calls`, so calls answered by a base-
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import email.parser
 import email.policy
@@ -476,6 +477,8 @@ class FakeSlack(FakeServer):
         self._state = threading.RLock()
         self._local = threading.local()
         self.tokens: dict[str, TeamBot] = {}
+        self.oauth_apps: dict[str, str] = {}  # client_id -> client_secret
+        self._oauth_codes: dict[str, dict[str, Any]] = {}  # code -> grant (None once used)
         self.channels: dict[str, Channel] = {}
         self.users: dict[str, SlackUser] = {}
         self.messages_tab_enabled = True
@@ -570,6 +573,60 @@ class FakeSlack(FakeServer):
                     is_bot=True,
                 )
         return bot
+
+    # -- OAuth v2 (oauth.v2.access) ----------------------------------------------------------
+    def add_oauth_app(self, client_id: str, client_secret: str) -> None:
+        with self._state:
+            self.oauth_apps[client_id] = client_secret
+
+    def approve_install(
+        self, team_id: str, user_id: str, *, team_name: str | None = None,
+        scopes: Iterable[str] | None = None, bot_user_id: str | None = None,
+    ) -> str:  # fmt: skip
+        """What Slack does when a person clicks Allow: a one-time code for oauth.v2.access.
+        Exchanging it mints a new bot token for the team (a reinstall gets a new token)."""
+        code = f"code-{uuid.uuid4().hex[:12]}"
+        with self._state:
+            self._oauth_codes[code] = {
+                "team_id": team_id, "user_id": user_id,
+                "team_name": team_name or f"Team {team_id}",
+                "scopes": tuple(scopes) if scopes is not None else DEFAULT_BOT_SCOPES,
+                "bot_user_id": bot_user_id or f"UB{team_id}",
+            }  # fmt: skip
+        return code
+
+    def _oauth_v2_access(self, call: Call, parsed: _Parsed) -> Reply:
+        """oauth.v2.access: client id and secret (form fields or HTTP Basic) and a code."""
+        params = parsed.params
+        client_id = str(params.get("client_id") or "")
+        secret = str(params.get("client_secret") or "")
+        auth = call.headers.get("authorization", "")
+        if auth.lower().startswith("basic "):
+            decoded = base64.b64decode(auth[6:].strip()).decode(errors="replace")
+            client_id, _, secret = decoded.partition(":")
+        with self._state:
+            if client_id not in self.oauth_apps:
+                return _json_reply(_error_body("invalid_client_id"))
+            if self.oauth_apps[client_id] != secret:
+                return _json_reply(_error_body("bad_client_secret"))
+            grant = self._oauth_codes.get(str(params.get("code") or ""))
+            if not grant:
+                return _json_reply(_error_body("invalid_code"))
+            self._oauth_codes[str(params["code"])] = {}  # single use
+            self._id_counter += 1
+            token = f"xoxb-{grant['team_id']}-{self._id_counter}"
+        bot = self.add_token(
+            token, grant["team_id"], bot_user_id=grant["bot_user_id"],
+            bot_id=f"B{grant['team_id']}", team_name=grant["team_name"], scopes=grant["scopes"],
+        )  # fmt: skip
+        return _json_reply({
+            "ok": True, "app_id": bot.app_id, "access_token": token, "token_type": "bot",
+            "scope": ",".join(grant["scopes"]), "bot_user_id": grant["bot_user_id"],
+            "team": {"id": grant["team_id"], "name": grant["team_name"]}, "enterprise": None,
+            "is_enterprise_install": False,
+            "authed_user": {"id": grant["user_id"], "scope": "", "access_token": None,
+                            "token_type": None},
+        })  # fmt: skip
 
     def revoke_token(self, token: str, error: str = "token_revoked") -> None:
         """Every later call with `token` fails with `error` (token_revoked, account_inactive...)."""
@@ -924,6 +981,8 @@ class FakeSlack(FakeServer):
             fault = self._take_method_fault(parsed.method)
             if fault is not None:
                 return fault
+            if parsed.method == "oauth.v2.access":
+                return self._oauth_v2_access(call, parsed)
             handler = self._handlers.get(parsed.method)
             if handler is None:
                 return _json_reply(_error_body("unknown_method", req_method=parsed.method))

@@ -7,7 +7,7 @@ import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -207,3 +207,36 @@ def _eventually(check: Any, timeout: float = 5.0) -> None:
     while not check():
         assert time.monotonic() < deadline, "condition not met in time"
         time.sleep(0.05)
+
+
+def test_digests_for_three_workspaces_go_out_with_three_tokens(installable: Installable) -> None:
+    runtime, slack = installable.runtime, installable.slack
+    teams = ("T0100", "T0200", "T0300")
+    for team in teams:
+        installable.install(team, f"U{team[1:]}")
+        slack.add_channel(f"C{team[1:]}", name=f"research-{team}", members=[f"UB{team}"],
+                          team_id=team)  # fmt: skip
+        installable.command("subscribe", team, response=f"s-{team}", channel=f"C{team[1:]}")
+        _eventually(lambda t=team: runtime.store.channel(t, f"C{t[1:]}") is not None)
+    due = max(c.next_due_at for t in teams if (c := runtime.store.channel(t, f"C{t[1:]}")))
+    report = runtime.digests.send_due_digests(due + timedelta(minutes=1))
+    assert report.posted == 15, report.line()
+    for team in teams:
+        token = runtime.workspaces.token(team)
+        posts = [c for c in slack.api_calls("chat.postMessage")
+                 if c.params.get("channel") == f"C{team[1:]}" and c.status == 200]  # fmt: skip
+        assert len(posts) >= 6  # the confirmation, the header and five papers
+        assert {c.token for c in posts} == {token}
+
+
+def test_revoked_user_tokens_keep_the_install_and_revoked_bot_tokens_end_it(
+    installable: Installable,
+) -> None:
+    runtime = installable.runtime
+    installable.install("T0100", "U0100")
+    installable.event({"type": "tokens_revoked", "tokens": {"oauth": ["U0100"], "bot": []}},
+                      "T0100")  # fmt: skip
+    assert runtime.workspaces.token("T0100") is not None
+    installable.event({"type": "tokens_revoked", "tokens": {"oauth": [], "bot": ["UBT0100"]}},
+                      "T0100")  # fmt: skip
+    _eventually(lambda: runtime.workspaces.token("T0100") is None)

@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 
 from bot import __version__, scheduler
 from bot.catalog import Catalog
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.core.query import parse_topic
 from bot.digests import DigestService
 from bot.installations import InstallationService
@@ -32,7 +32,7 @@ from bot.slack.web import WSGIApp, create_wsgi_app
 from bot.sources.arxiv import ArxivClient
 from bot.sources.hf import HuggingFaceClient
 from bot.storage.database import create_database_engine
-from bot.storage.migrate import upgrade
+from bot.storage.migrate import current, head, upgrade
 from bot.storage.papers import PaperStore
 from bot.storage.repositories import Store
 from bot.storage.saves import SaveStore
@@ -115,10 +115,29 @@ def http_client(settings: Settings, token: str | None = None) -> httpx.Client:
 
 
 def migrate(settings: Settings) -> None:
-    """`papers-bot db upgrade`, and what serve/socket/worker do before they start."""
+    """`papers-bot db upgrade` (the Procfile's release step)."""
     engine = create_database_engine(settings.database_url)
     try:
         upgrade(engine)
+    finally:
+        engine.dispose()
+
+
+def prepare_database(settings: Settings) -> None:
+    """What serve, socket and worker do before they start. SQLite (one process, the quick
+    start) is migrated here; a shared PostgreSQL is migrated once by the release step, never
+    by several processes racing at start, so here it is only checked."""
+    engine = create_database_engine(settings.database_url)
+    try:
+        if engine.dialect.name == "sqlite":
+            upgrade(engine)
+            return
+        found, wanted = current(engine), head()
+        if found != wanted:
+            raise ConfigError(
+                f"the database schema is at {found or '(empty)'} and this release needs "
+                f"{wanted}: run `papers-bot db upgrade` (the Procfile's release step) first"
+            )
     finally:
         engine.dispose()
 

@@ -63,6 +63,7 @@ class Settings:
     arxiv_base_url: str = DEFAULT_ARXIV_BASE_URL
     port: int = 3000
     log_level: str = "INFO"
+    log_format: str = "text"
     trending_days: int = 7
     refresh_minutes: int = 30
     listener_threads: int = 32
@@ -88,6 +89,9 @@ class Settings:
         level = env.get("LOG_LEVEL", "INFO").upper()
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             errors.append(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR (got {level!r})")
+        log_format = env.get("LOG_FORMAT", "text").lower()
+        if log_format not in {"text", "json"}:
+            errors.append(f"LOG_FORMAT must be text or json (got {log_format!r})")
         timeout = _float(env, "HTTP_TIMEOUT_SECONDS", 10.0, errors)
         urls = {name: _url(env, name, default, errors) for name, default in _URL_SETTINGS.items()}
         emoji = frozenset(
@@ -132,6 +136,7 @@ class Settings:
             database_url=env.get("DATABASE_URL", DEFAULT_DATABASE_URL),
             hf_token=env.get("HF_TOKEN"),
             log_level=level,
+            log_format=log_format,
             http_timeout=timeout,
         )
 

@@ -72,6 +72,7 @@ def build_app(
         request_verification_enabled=not socket_mode,
         listener_executor=ThreadPoolExecutor(settings.listener_threads, "bolt-listener"),
         logger=logger,
+        user_facing_authorize_error_message=NOT_INSTALLED,
         **oauth,
     )
 
@@ -194,6 +195,10 @@ def oauth_settings(
     )  # fmt: skip
 
 
+NOT_INSTALLED = (
+    "papers-bot is not installed in this workspace (or was removed). Ask an admin to add it "
+    "with *Add to Slack*."
+)
 INSTALL_FAILURES = {
     "access_denied": "You cancelled the installation, so nothing was installed.",
     "invalid_state": "This install link has expired or was already used. Please start again "

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -31,6 +31,7 @@ from bot.storage.schema import (
     DigestRunRow,
     PaperRow,
     PostRow,
+    SaveRow,
     SubscriptionRow,
     WorkspaceRow,
 )
@@ -205,6 +206,34 @@ class Store:
         )  # fmt: skip
         with self._session() as s:
             return list(s.scalars(query))
+
+    def stats(self, since: date) -> dict[str, Any]:
+        """Counts for operators (`papers-bot stats`): workspaces, channels, subscriptions,
+        saves, and posts per day since `since`."""
+        with self._session() as s:
+            workspaces = dict(s.execute(select(WorkspaceRow.active, func.count())
+                                        .group_by(WorkspaceRow.active)).all())  # fmt: skip
+            channels = dict(s.execute(select(ChannelRow.status, func.count())
+                                      .group_by(ChannelRow.status)).all())  # fmt: skip
+            teams = s.scalar(select(func.count(func.distinct(ChannelRow.team_id)))) or 0
+            subscriptions = s.scalar(select(func.count()).select_from(SubscriptionRow)) or 0
+            saves = s.execute(select(func.count(), func.count(func.distinct(
+                SaveRow.team_id + ":" + SaveRow.user_id)))).one()  # fmt: skip
+            day = func.date(PostRow.sent_at)
+            posts = s.execute(
+                select(day, func.count()).where(PostRow.state == "sent",
+                                                PostRow.sent_at >= datetime.combine(
+                                                    since, datetime.min.time(), UTC))
+                .group_by(day).order_by(day)
+            ).all()  # fmt: skip
+        return {
+            "workspaces": {"active": workspaces.get(True, 0), "inactive": workspaces.get(False, 0),
+                           "with channels": teams},
+            "channels": channels,
+            "subscriptions": subscriptions,
+            "saves": {"papers": saves[0], "people": saves[1]},
+            "posts per day": {str(d): n for d, n in posts},
+        }  # fmt: skip
 
     # -- digest runs -------------------------------------------------------------------------
     def due_channels(self, now: datetime, limit: int = 10_000) -> list[ChannelDigest]:

@@ -90,9 +90,32 @@ def build_app(
         context["defer"] = Deferrer(answers, respond)
         return next()
 
+    app.use(same_team_guard())
     app.use(inject_services)
     register(app)
     return app
+
+
+def same_team_guard() -> Callable[..., Any]:
+    """A middleware: an event whose payload names another team than the installation it was
+    authorized for is not acted on (data is kept per team and must never cross). Logged once
+    per pair of teams."""
+    seen: set[tuple[str, str]] = set()
+
+    def same_team(body: dict[str, Any], next: Any) -> Any:  # noqa: A002
+        if body.get("type") == "event_callback":
+            authorized = ((body.get("authorizations") or [{}])[0] or {}).get("team_id")
+            claimed = body.get("team_id")
+            shared = body.get("is_ext_shared_channel")
+            if authorized and claimed and authorized != claimed and not shared:
+                if (claimed, authorized) not in seen:
+                    seen.add((claimed, authorized))
+                    log.warning("team=%s event for installation %s ignored: the teams differ",
+                                claimed, authorized)  # fmt: skip
+                return BoltResponse(status=200, body="")
+        return next()
+
+    return same_team
 
 
 class Deferrer:

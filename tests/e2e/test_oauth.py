@@ -3,6 +3,7 @@ per-workspace tokens, isolation between workspaces, and uninstall clean-up."""
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Iterator
@@ -67,6 +68,10 @@ class Installable:
                                   response_url=self.slack.response_url(response))  # fmt: skip
         return post_signed(httpx.Client(), self.url + "/slack/events", body, SECRET,
                            content_type=FORM)  # fmt: skip
+
+    def raw_event(self, body: dict[str, Any]) -> httpx.Response:
+        return post_signed(httpx.Client(), self.url + "/slack/events", json.dumps(body).encode(),
+                           SECRET, content_type="application/json")  # fmt: skip
 
     def event(self, event: dict[str, Any], team_id: str) -> httpx.Response:
         body = event_body(event, team_id=team_id)
@@ -240,3 +245,22 @@ def test_revoked_user_tokens_keep_the_install_and_revoked_bot_tokens_end_it(
     installable.event({"type": "tokens_revoked", "tokens": {"oauth": [], "bot": ["UBT0100"]}},
                       "T0100")  # fmt: skip
     _eventually(lambda: runtime.workspaces.token("T0100") is None)
+
+
+def test_an_event_naming_another_team_than_its_installation_is_ignored(
+    installable: Installable, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING)
+    installable.install("T0100", "U0100")
+    installable.install("T0200", "U0200")
+    body = json.loads(event_body({"type": "app_home_opened", "user": "U0100", "tab": "home"},
+                                 team_id="T0100"))  # fmt: skip
+    body["authorizations"][0]["team_id"] = "T0200"
+    for _ in range(2):
+        assert installable.raw_event(body).status_code == 200
+    assert not installable.slack.api_calls("views.publish")
+    assert len([r for r in caplog.records if "teams differ" in r.getMessage()]) == 1
+    # the same event for its own installation is served
+    body["authorizations"][0]["team_id"] = "T0100"
+    installable.raw_event(body)
+    _eventually(lambda: bool(installable.slack.api_calls("views.publish")))

@@ -150,9 +150,11 @@ def bare_server(env: dict[str, str], port: int) -> AbstractContextManager[str]:
     return server(argv, env, port)
 
 
-def send_command(http: httpx.Client, url: str, text: str, response_url: str) -> float:
+def send_command(
+    http: httpx.Client, url: str, text: str, response_url: str, team_id: str = "T0001"
+) -> float:
     """POST one signed /papers command; return seconds until the HTTP answer (the ack)."""
-    body = slash_command_body(text, response_url=response_url)
+    body = slash_command_body(text, response_url=response_url, team_id=team_id)
     start = time.perf_counter()
     response = post_signed(http, url + "/slack/events", body, SECRET, content_type=FORM)
     elapsed = time.perf_counter() - start

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from functools import lru_cache
 
@@ -59,14 +60,17 @@ _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _SENTENCE_END = re.compile(r"[.!?;:]\s|\n|\s[-–—]\s")
 _ACRONYM_PLURAL = re.compile(r"\b([A-Z][A-Za-z]*[A-Z])s\b")  # LLMs, MoEs, VLMs
 _DEFINITION = re.compile(r"\(([A-Za-z][A-Za-z0-9-]{1,9})\)")
-_stemmer = snowballstemmer.stemmer("english")
+_local = threading.local()  # Snowball stemmers keep state while they work: one per thread
 _GLUE = frozenset({"of", "and", "for", "to", "the", "in", "on", "with", "a"})
 
 
 @lru_cache(maxsize=131072)
 def stem(word: str) -> str:
     """The Porter2 stem of a lower-case word: align/aligned/alignment -> align."""
-    return str(_stemmer.stemWord(word))
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        stemmer = _local.stemmer = snowballstemmer.stemmer("english")
+    return str(stemmer.stemWord(word))
 
 
 def fold(text: str) -> str:

@@ -167,3 +167,12 @@ def test_an_ambiguous_word_in_another_fields_sense_is_not_a_match() -> None:
     ml = paper("Transformers for power-efficient inference",
                "We train transformer language models on GPU with fewer tokens.")  # fmt: skip
     assert relevance(ml, parse_topic("transformers")) is not None
+
+
+def test_stemming_is_safe_from_many_threads() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    words = [f"realignment{i}ations" for i in range(20_000)]  # all distinct: no cache hits
+    with ThreadPoolExecutor(8) as pool:
+        stems = list(pool.map(stem, words))
+    assert stems == [stem(w) for w in words]

@@ -2,8 +2,9 @@
 in the project's database (slack-sdk's SQLAlchemy stores, tables made by our migrations).
 
 Everything that talks to Slack outside a request (digests, DMs, time zone lookups) asks
-`Workspaces.client(team_id)`; Bolt's requests are authorized by `CachedAuthorize`, which reads
-the installation on every request but calls `auth.test` once per token, not per request.
+`Workspaces.client(team_id)`; Bolt's requests are authorized by `CachedAuthorize`, which looks
+the installation up on every request (remembered for LOOKUP_TTL_SECONDS) and calls `auth.test`
+once per token, not per request.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_bolt.context.context import BoltContext
 from slack_sdk import WebClient
+from slack_sdk.oauth.installation_store import Bot, Installation, InstallationStore
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine
@@ -26,8 +28,82 @@ from bot.config import Settings
 
 log = logging.getLogger(__name__)
 STATE_EXPIRATION_SECONDS = 600
-TOKEN_TTL_SECONDS = 60.0
+LOOKUP_TTL_SECONDS = 10.0
 ClientFactory = Callable[[str | None], WebClient]
+
+
+class RecentInstallations(InstallationStore):
+    """The installation store with lookups remembered for a few seconds, so the ack path does
+    not query the database on every request. Saves and deletions made in this process forget
+    at once; another process's uninstall is seen within LOOKUP_TTL_SECONDS (its tokens are
+    revoked by Slack anyway, and its data is deleted in the shared database)."""
+
+    def __init__(self, store: InstallationStore, ttl: float = LOOKUP_TTL_SECONDS) -> None:
+        self._store, self._ttl = store, ttl
+        self._found: dict[tuple[Any, ...], tuple[float, Any]] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def logger(self) -> logging.Logger:
+        return log
+
+    def save(self, installation: Installation) -> None:
+        self.forget()
+        self._store.save(installation)
+
+    def save_bot(self, bot: Bot) -> None:
+        self.forget()
+        self._store.save_bot(bot)
+
+    def find_bot(
+        self, *, enterprise_id: str | None, team_id: str | None,
+        is_enterprise_install: bool | None = False,
+    ) -> Bot | None:  # fmt: skip
+        key = ("bot", enterprise_id, team_id, is_enterprise_install)
+        found = self._remembered(key, lambda: self._store.find_bot(
+            enterprise_id=enterprise_id, team_id=team_id,
+            is_enterprise_install=is_enterprise_install,
+        ))  # fmt: skip
+        return cast(Bot | None, found)
+
+    def find_installation(
+        self, *, enterprise_id: str | None, team_id: str | None, user_id: str | None = None,
+        is_enterprise_install: bool | None = False,
+    ) -> Installation | None:  # fmt: skip
+        key = ("installation", enterprise_id, team_id, user_id, is_enterprise_install)
+        found = self._remembered(key, lambda: self._store.find_installation(
+            enterprise_id=enterprise_id, team_id=team_id, user_id=user_id,
+            is_enterprise_install=is_enterprise_install,
+        ))  # fmt: skip
+        return cast(Installation | None, found)
+
+    def delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
+        self.forget()
+        self._store.delete_bot(enterprise_id=enterprise_id, team_id=team_id)
+
+    def delete_installation(self, *, enterprise_id: str | None, team_id: str | None,
+                            user_id: str | None = None) -> None:  # fmt: skip
+        self.forget()
+        self._store.delete_installation(enterprise_id=enterprise_id, team_id=team_id,
+                                        user_id=user_id)  # fmt: skip
+
+    def delete_all(self, *, enterprise_id: str | None, team_id: str | None) -> None:
+        self.forget()
+        self._store.delete_all(enterprise_id=enterprise_id, team_id=team_id)
+
+    def _remembered(self, key: tuple[Any, ...], find: Callable[[], Any]) -> Any:
+        with self._lock:
+            found = self._found.get(key)
+        if found is not None and time.monotonic() - found[0] < self._ttl:
+            return found[1]
+        value = find()
+        with self._lock:
+            self._found[key] = (time.monotonic(), value)
+        return value
+
+    def forget(self) -> None:
+        with self._lock:
+            self._found.clear()
 
 
 class NotInstalled(Exception):
@@ -40,17 +116,16 @@ class Workspaces:
     def __init__(self, settings: Settings, engine: Engine, make_client: ClientFactory) -> None:
         self._settings = settings
         self._make_client = make_client
-        self.installation_store: SQLAlchemyInstallationStore | None = None
+        self.installation_store: RecentInstallations | None = None
         self.state_store: SQLAlchemyOAuthStateStore | None = None
         if settings.oauth:
             assert settings.slack_client_id is not None
-            self.installation_store = SQLAlchemyInstallationStore(
-                client_id=settings.slack_client_id, engine=engine
+            self.installation_store = RecentInstallations(
+                SQLAlchemyInstallationStore(client_id=settings.slack_client_id, engine=engine)
             )
             self.state_store = SQLAlchemyOAuthStateStore(
                 expiration_seconds=STATE_EXPIRATION_SECONDS, engine=engine
             )
-        self._tokens: dict[str, tuple[float, str | None]] = {}
         self._clients: dict[str, WebClient] = {}
         self._lock = threading.Lock()
 
@@ -59,18 +134,11 @@ class Workspaces:
         return self.installation_store is not None
 
     def token(self, team_id: str) -> str | None:
-        """The workspace's bot token (None: not installed). Cached for a minute."""
+        """The workspace's bot token (None: not installed)."""
         if self.installation_store is None:
             return self._settings.slack_bot_token
-        with self._lock:
-            cached = self._tokens.get(team_id)
-        if cached is not None and time.monotonic() - cached[0] < TOKEN_TTL_SECONDS:
-            return cached[1]
         bot = self.installation_store.find_bot(enterprise_id=None, team_id=team_id)
-        token = bot.bot_token if bot is not None else None
-        with self._lock:
-            self._tokens[team_id] = (time.monotonic(), token)
-        return token
+        return bot.bot_token if bot is not None else None
 
     def client(self, team_id: str) -> WebClient:
         """A Web API client with the workspace's bot token; NotInstalled when it has none."""
@@ -84,11 +152,11 @@ class Workspaces:
             return client
 
     def forget(self, team_id: str) -> None:
-        """Drop what this process cached for a workspace (after an uninstall or reinstall)."""
+        """Drop what this process remembers of a workspace (after an install or uninstall)."""
+        if self.installation_store is not None:
+            self.installation_store.forget()
         with self._lock:
-            cached = self._tokens.pop(team_id, None)
-            if cached is not None and cached[1] is not None:
-                self._clients.pop(cached[1], None)
+            self._clients.clear()
 
     def uninstall(self, team_id: str, enterprise_id: str | None = None) -> None:
         """Delete the workspace's installation and bot rows (tokens are gone)."""

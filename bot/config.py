@@ -55,6 +55,7 @@ class Settings:
     slack_client_secret: str | None = None
     slack_scopes: tuple[str, ...] = DEFAULT_SCOPES
     slack_redirect_uri: str | None = None
+    slack_token_rotation: bool = False
     uninstall_keep_saves_days: int = 0
     database_url: str = DEFAULT_DATABASE_URL
     slack_api_url: str = DEFAULT_SLACK_API_URL
@@ -105,6 +106,10 @@ class Settings:
         ))  # fmt: skip
         redirect = _url(env, "SLACK_REDIRECT_URI", "", errors) if env.get("SLACK_REDIRECT_URI") \
             else None
+        rotation_text = env.get("SLACK_TOKEN_ROTATION", "off").lower()
+        if rotation_text not in {"on", "off", "true", "false", "1", "0"}:
+            errors.append(f"SLACK_TOKEN_ROTATION must be on or off (got {rotation_text!r})")
+        rotation = rotation_text in {"on", "true", "1"}
         if bool(env.get("SLACK_CLIENT_ID")) != bool(env.get("SLACK_CLIENT_SECRET")):
             errors.append("SLACK_CLIENT_ID and SLACK_CLIENT_SECRET go together (OAuth mode)")
         if errors:
@@ -132,6 +137,7 @@ class Settings:
             slack_client_secret=env.get("SLACK_CLIENT_SECRET"),
             slack_scopes=scopes,
             slack_redirect_uri=redirect,
+            slack_token_rotation=rotation,
             uninstall_keep_saves_days=numbers["UNINSTALL_KEEP_SAVES_DAYS"],
             database_url=env.get("DATABASE_URL", DEFAULT_DATABASE_URL),
             hf_token=env.get("HF_TOKEN"),

@@ -59,10 +59,8 @@ def build_app(
     if settings.oauth and workspaces is not None and installations is not None:
         oauth = {
             "oauth_settings": oauth_settings(settings, workspaces, installations),
-            "authorize": CachedAuthorize(
-                workspaces, client, client_id=settings.slack_client_id,
-                client_secret=settings.slack_client_secret, logger=logger,
-            ),
+            # no client id/secret here: Bolt must not rotate tokens itself (see Workspaces)
+            "authorize": CachedAuthorize(workspaces, client, logger=logger),
         }  # fmt: skip
         quiet_bolt_not_installed_errors(logging.getLogger("slack_bolt.MultiTeamsAuthorization"))
     app = App(

@@ -22,13 +22,15 @@ from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store import Bot, Installation, InstallationStore
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
-from sqlalchemy import Engine
+from slack_sdk.oauth.token_rotation import TokenRotator
+from sqlalchemy import Engine, text
 
 from bot.config import Settings
 
 log = logging.getLogger(__name__)
 STATE_EXPIRATION_SECONDS = 600
 LOOKUP_TTL_SECONDS = 10.0
+ROTATE_MINUTES_BEFORE = 120  # rotate a bot token this long before it expires
 ClientFactory = Callable[[str | None], WebClient]
 
 
@@ -116,18 +118,28 @@ class Workspaces:
     def __init__(self, settings: Settings, engine: Engine, make_client: ClientFactory) -> None:
         self._settings = settings
         self._make_client = make_client
+        self._engine = engine
         self.installation_store: RecentInstallations | None = None
         self.state_store: SQLAlchemyOAuthStateStore | None = None
+        self._rotator: TokenRotator | None = None
         if settings.oauth:
             assert settings.slack_client_id is not None
-            self.installation_store = RecentInstallations(
-                SQLAlchemyInstallationStore(client_id=settings.slack_client_id, engine=engine)
+            assert settings.slack_client_secret is not None
+            self._raw = SQLAlchemyInstallationStore(
+                client_id=settings.slack_client_id, engine=engine
             )
+            self.installation_store = RecentInstallations(self._raw)
+            if settings.slack_token_rotation:
+                self._rotator = TokenRotator(
+                    client_id=settings.slack_client_id,
+                    client_secret=settings.slack_client_secret, client=make_client(None),
+                )  # fmt: skip
             self.state_store = SQLAlchemyOAuthStateStore(
                 expiration_seconds=STATE_EXPIRATION_SECONDS, engine=engine
             )
         self._clients: dict[str, WebClient] = {}
         self._lock = threading.Lock()
+        self._rotating: dict[str, threading.Lock] = {}
 
     @property
     def oauth(self) -> bool:
@@ -138,7 +150,45 @@ class Workspaces:
         if self.installation_store is None:
             return self._settings.slack_bot_token
         bot = self.installation_store.find_bot(enterprise_id=None, team_id=team_id)
+        if bot is not None and self._rotator is not None and _expiring(bot):
+            bot = self._rotate(team_id) or bot
         return bot.bot_token if bot is not None else None
+
+    def fresh(self, team_id: str | None) -> None:
+        """Rotate the workspace's bot token first if it is about to expire (rotation on)."""
+        if team_id and self._rotator is not None:
+            self.token(team_id)
+
+    def _rotate(self, team_id: str) -> Bot | None:
+        """Refresh an expiring bot token, one rotation per workspace at a time: a process lock,
+        and on PostgreSQL an advisory lock, so two processes never spend the same refresh
+        token. Whoever comes second finds the rotated token and keeps it."""
+        assert self._rotator is not None
+        with self._lock:
+            lock = self._rotating.setdefault(team_id, threading.Lock())
+        with lock, self._engine.connect() as connection:
+            postgres = connection.dialect.name == "postgresql"
+            if postgres:
+                connection.execute(text("SELECT pg_advisory_lock(hashtext(:k))"),
+                                   {"k": "rotate:" + team_id})  # fmt: skip
+            try:
+                bot = self._raw.find_bot(enterprise_id=None, team_id=team_id)
+                if bot is None or not _expiring(bot):
+                    return bot
+                rotated = self._rotator.perform_bot_token_rotation(
+                    bot=bot, minutes_before_expiration=ROTATE_MINUTES_BEFORE
+                )
+                if rotated is not None:
+                    self._raw.save_bot(rotated)
+                    log.info("team=%s bot token rotated", team_id)
+                assert self.installation_store is not None
+                self.installation_store.forget()
+                return rotated or bot
+            finally:
+                if postgres:
+                    connection.execute(text("SELECT pg_advisory_unlock(hashtext(:k))"),
+                                       {"k": "rotate:" + team_id})  # fmt: skip
+                    connection.commit()
 
     def client(self, team_id: str) -> WebClient:
         """A Web API client with the workspace's bot token; NotInstalled when it has none."""
@@ -165,12 +215,18 @@ class Workspaces:
         self.forget(team_id)
 
 
+def _expiring(bot: Bot) -> bool:
+    expires = bot.bot_token_expires_at
+    return expires is not None and expires <= time.time() + ROTATE_MINUTES_BEFORE * 60
+
+
 class CachedAuthorize(InstallationStoreAuthorize):
     """Bolt's installation-store authorization, with auth.test cached per token, and a single
     log line for each workspace that is not installed (however many requests it sends)."""
 
     def __init__(self, workspaces: Workspaces, client: WebClient, **kwargs: Any) -> None:
         assert workspaces.installation_store is not None
+        self._workspaces = workspaces
         super().__init__(
             installation_store=workspaces.installation_store, cache_enabled=True,
             client=client, bot_only=True, **kwargs,
@@ -189,6 +245,7 @@ class CachedAuthorize(InstallationStoreAuthorize):
         actor_team_id: str | None = None,
         actor_user_id: str | None = None,
     ) -> AuthorizeResult | None:
+        self._workspaces.fresh(team_id)  # our rotation (serialised), never Bolt's own
         result = super().__call__(
             context=context, enterprise_id=enterprise_id, team_id=team_id, user_id=user_id,
             actor_enterprise_id=actor_enterprise_id, actor_team_id=actor_team_id,

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -121,3 +122,30 @@ def test_serve_answers_health_and_a_signed_command(
     answer = slack.wait_for_response("cli", timeout=10)[-1]
     assert "Trending papers: diffusion models" in str(answer["blocks"])
     assert len(hf.calls_to("/api/daily_papers")) == 7  # answered from the warm cache
+
+
+def test_stats_reports_what_operators_need(tmp_path: Path) -> None:
+    import json
+
+    from sqlalchemy import create_engine
+
+    from bot.core.models import ChannelDigest
+    from bot.core.schedule import Schedule
+    from bot.storage.migrate import upgrade
+    from bot.storage.repositories import Store
+
+    url = f"sqlite:///{tmp_path}/stats.db"
+    engine = create_engine(url)
+    upgrade(engine)
+    now = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
+    defaults = ChannelDigest("T1", "C1", Schedule(9, 0, "UTC"), 5, "active", "U1", now)
+    Store(engine).subscribe("T1", "C1", "diffusion", "diffus", "U1", defaults, now, 25)
+    engine.dispose()
+    result = run(["stats", "--json"], clean_env(DATABASE_URL=url), tmp_path)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["subscriptions"] == 1
+    assert report["channels"] == {"active": 1}
+    assert set(report) >= {"workspaces", "saves", "posts per day", "sources", "installations"}
+    text = run(["stats"], clean_env(DATABASE_URL=url), tmp_path)
+    assert "subscriptions  1" in text.stdout

@@ -264,3 +264,53 @@ def test_an_event_naming_another_team_than_its_installation_is_ignored(
     body["authorizations"][0]["team_id"] = "T0100"
     installable.raw_event(body)
     _eventually(lambda: bool(installable.slack.api_calls("views.publish")))
+
+
+@pytest.fixture
+def rotating(slack: FakeSlack, hf: FakeHuggingFace, database_url: str) -> Iterator[Installable]:
+    slack.add_oauth_app(CLIENT_ID, CLIENT_SECRET)
+    settings = settings_for(
+        slack, hf, database_url, slack_bot_token=None, slack_client_id=CLIENT_ID,
+        slack_client_secret=CLIENT_SECRET, slack_token_rotation=True,
+    )  # fmt: skip
+    runtime = build_runtime(settings)
+    url, server = serve(runtime)
+    with httpx.Client(timeout=10) as http:
+        yield Installable(url, runtime, slack, http)
+    server.shutdown()
+    server.server_close()
+    runtime.close()
+
+
+def test_with_rotation_an_expiring_token_is_rotated_once_however_many_ask(
+    rotating: Installable,
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    slack, runtime = rotating.slack, rotating.runtime
+    slack.add_user("U0100", team_id="T0100")
+    state = rotating.start()
+    code = slack.approve_install("T0100", "U0100", expires_in=600)  # inside the 2 h margin
+    assert rotating.finish(code, state).status_code == 200
+    first = slack.tokens_for_team("T0100")
+    with ThreadPoolExecutor(8) as pool:
+        tokens = set(pool.map(lambda _: runtime.workspaces.token("T0100"), range(16)))
+    assert slack.refreshes == 1  # one rotation, not one per caller
+    assert len(tokens) == 1 and tokens.isdisjoint(first)
+    ack = rotating.command("diffusion", "T0100", response="r1")
+    assert ack.status_code == 200
+    rotating.slack.wait_for_response("r1", timeout=10)
+    assert slack.refreshes == 1
+
+
+def test_an_expired_state_is_refused(installable: Installable) -> None:
+    from sqlalchemy import text
+
+    state = installable.start()
+    with installable.runtime.engine.begin() as db:
+        db.execute(text("UPDATE slack_oauth_states SET expire_at = :past"),
+                   {"past": datetime(2020, 1, 1)})  # fmt: skip
+    expired = installable.finish(installable.slack.approve_install("T0100", "U0100"), state)
+    assert expired.status_code >= 400
+    assert "expired or was already used" in expired.text
+    assert installable.runtime.workspaces.token("T0100") is None

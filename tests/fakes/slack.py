@@ -478,6 +478,7 @@ class FakeSlack(FakeServer):
         self._local = threading.local()
         self.tokens: dict[str, TeamBot] = {}
         self.oauth_apps: dict[str, str] = {}  # client_id -> client_secret
+        self.refreshes = 0  # refresh-token exchanges (token rotation)
         self._oauth_codes: dict[str, dict[str, Any]] = {}  # code -> grant (None once used)
         self.channels: dict[str, Channel] = {}
         self.users: dict[str, SlackUser] = {}
@@ -582,16 +583,19 @@ class FakeSlack(FakeServer):
     def approve_install(
         self, team_id: str, user_id: str, *, team_name: str | None = None,
         scopes: Iterable[str] | None = None, bot_user_id: str | None = None,
+        expires_in: int | None = None,
     ) -> str:  # fmt: skip
         """What Slack does when a person clicks Allow: a one-time code for oauth.v2.access.
-        Exchanging it mints a new bot token for the team (a reinstall gets a new token)."""
+        Exchanging it mints a new bot token for the team (a reinstall gets a new token). With
+        `expires_in` (an app with token rotation), the token expires and comes with a refresh
+        token that `grant_type=refresh_token` exchanges, once, for a new pair."""
         code = f"code-{uuid.uuid4().hex[:12]}"
         with self._state:
             self._oauth_codes[code] = {
                 "team_id": team_id, "user_id": user_id,
                 "team_name": team_name or f"Team {team_id}",
                 "scopes": tuple(scopes) if scopes is not None else DEFAULT_BOT_SCOPES,
-                "bot_user_id": bot_user_id or f"UB{team_id}",
+                "bot_user_id": bot_user_id or f"UB{team_id}", "expires_in": expires_in,
             }  # fmt: skip
         return code
 
@@ -609,24 +613,43 @@ class FakeSlack(FakeServer):
                 return _json_reply(_error_body("invalid_client_id"))
             if self.oauth_apps[client_id] != secret:
                 return _json_reply(_error_body("bad_client_secret"))
-            grant = self._oauth_codes.get(str(params.get("code") or ""))
-            if not grant:
-                return _json_reply(_error_body("invalid_code"))
-            self._oauth_codes[str(params["code"])] = {}  # single use
+            if params.get("grant_type") == "refresh_token":
+                key = "refresh:" + str(params.get("refresh_token") or "")
+                grant = self._oauth_codes.get(key)
+                if not grant:
+                    return _json_reply(_error_body("invalid_refresh_token"))
+                self._oauth_codes[key] = {}  # single use
+                self.refreshes += 1
+                grant = {**grant, "expires_in": 43_200}  # rotated tokens last 12 hours
+            else:
+                grant = self._oauth_codes.get(str(params.get("code") or ""))
+                if not grant:
+                    return _json_reply(_error_body("invalid_code"))
+                self._oauth_codes[str(params["code"])] = {}  # single use
             self._id_counter += 1
             token = f"xoxb-{grant['team_id']}-{self._id_counter}"
         bot = self.add_token(
             token, grant["team_id"], bot_user_id=grant["bot_user_id"],
             bot_id=f"B{grant['team_id']}", team_name=grant["team_name"], scopes=grant["scopes"],
         )  # fmt: skip
-        return _json_reply({
+        body: dict[str, Any] = {
             "ok": True, "app_id": bot.app_id, "access_token": token, "token_type": "bot",
             "scope": ",".join(grant["scopes"]), "bot_user_id": grant["bot_user_id"],
             "team": {"id": grant["team_id"], "name": grant["team_name"]}, "enterprise": None,
             "is_enterprise_install": False,
             "authed_user": {"id": grant["user_id"], "scope": "", "access_token": None,
                             "token_type": None},
-        })  # fmt: skip
+        }  # fmt: skip
+        if grant.get("expires_in"):
+            refresh = f"xoxe-1-{uuid.uuid4().hex[:16]}"
+            with self._state:
+                self._oauth_codes["refresh:" + refresh] = dict(grant)
+            body.update(refresh_token=refresh, expires_in=grant["expires_in"])
+        return _json_reply(body)
+
+    def tokens_for_team(self, team_id: str) -> set[str]:
+        with self._state:
+            return {token for token, bot in self.tokens.items() if bot.team_id == team_id}
 
     def revoke_token(self, token: str, error: str = "token_revoked") -> None:
         """Every later call with `token` fails with `error` (token_revoked, account_inactive...)."""

@@ -163,8 +163,9 @@ class DigestService:
         if channel is None or channel.status != "active":
             self._store.finish_run(key, self.owner, "skipped", self._clock())
             return None
-        topics = [] if "" in channel.topics else [parse_topic(t) for t in channel.topics]
-        got = gather(self._papers, digest_days(now, self._days), topics)
+        parsed = [parse_topic(t) for t in channel.topics if t]
+        topics = [] if "" in channel.topics else parsed  # "": every paper, no filter
+        got = gather(self._papers, digest_days(now, self._days), parsed)
         if got.missing:
             self.retry_or_drop(key, now, "no paper data: " + " ".join(got.notes))
             return None

@@ -121,8 +121,9 @@ class SubscriptionService:
         channel = self._store.channel(team_id, channel_id)
         if channel is None:
             return None
-        topics = [] if "" in channel.topics else [parse_topic(t) for t in channel.topics]
-        got = gather(self._papers, digest_days(now, self._days), topics)
+        parsed = [parse_topic(t) for t in channel.topics if t]
+        topics = [] if "" in channel.topics else parsed  # "": every paper, no filter
+        got = gather(self._papers, digest_days(now, self._days), parsed)
         posted = self._store.posted_ids(team_id, channel_id)
         return select(got.papers, topics, posted, now, channel.size)
 

@@ -330,3 +330,11 @@ def test_both_down_with_nothing_stored_waits_then_posts_once(world: World) -> No
     world.clock["now"] = later + timedelta(minutes=10)
     assert world.digests().send_due_digests(later + timedelta(minutes=10)).posted == 0
     assert len(world.papers_posted()) == 5
+
+
+def test_everything_plus_a_category_draws_on_both_sources(world: World) -> None:
+    subscribe(world, "")
+    subscribe(world, "cat:cs.LG")
+    world.digests().send_due_digests(NOW)
+    assert "arXiv cs.LG" in header_notes(world)
+    assert world.arxiv.requests == 1

@@ -16,6 +16,7 @@ from sqlalchemy import Engine, create_engine, text
 
 from bot.storage.database import create_database_engine
 from bot.storage.migrate import upgrade
+from tests.fakes.arxiv import FakeArxiv
 
 POSTGRES_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -79,6 +80,15 @@ def engine(database_url: str) -> Iterator[Engine]:
     engine = create_database_engine(database_url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def arxiv() -> Iterator[FakeArxiv]:
+    """The arXiv RSS fake on 127.0.0.1, serving the fixture announcement day."""
+    fake = FakeArxiv()
+    fake.start()
+    yield fake
+    fake.stop()
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

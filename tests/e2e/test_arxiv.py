@@ -17,14 +17,6 @@ from tests.fakes.slack import FakeSlack
 
 
 @pytest.fixture
-def arxiv() -> Iterator[FakeArxiv]:
-    fake = FakeArxiv()
-    fake.start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
 def bot(
     slack: FakeSlack, hf: FakeHuggingFace, arxiv: FakeArxiv, sqlite_url: str
 ) -> Iterator[BotServer]:

@@ -62,14 +62,6 @@ class World:
 
 
 @pytest.fixture
-def arxiv() -> Iterator[FakeArxiv]:
-    fake = FakeArxiv()
-    fake.start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
 def world(
     slack: FakeSlack, hf: FakeHuggingFace, arxiv: FakeArxiv, database_url: str
 ) -> Iterator[World]:

@@ -79,20 +79,25 @@ class Installable:
                            content_type="application/json")  # fmt: skip
 
 
-@pytest.fixture
-def installable(slack: FakeSlack, hf: FakeHuggingFace, database_url: str) -> Iterator[Installable]:
+def serve_installable(
+    slack: FakeSlack, hf: FakeHuggingFace, database_url: str, **settings: Any
+) -> Iterator[Installable]:
     slack.add_oauth_app(CLIENT_ID, CLIENT_SECRET)
-    settings = settings_for(
+    runtime = build_runtime(settings_for(
         slack, hf, database_url, slack_bot_token=None, slack_client_id=CLIENT_ID,
-        slack_client_secret=CLIENT_SECRET,
-    )  # fmt: skip
-    runtime = build_runtime(settings)
+        slack_client_secret=CLIENT_SECRET, **settings,
+    ))  # fmt: skip
     url, server = serve(runtime)
     with httpx.Client(timeout=10) as http:
         yield Installable(url, runtime, slack, http)
     server.shutdown()
     server.server_close()
     runtime.close()
+
+
+@pytest.fixture
+def installable(slack: FakeSlack, hf: FakeHuggingFace, database_url: str) -> Iterator[Installable]:
+    yield from serve_installable(slack, hf, database_url)
 
 
 def test_install_stores_the_workspace_and_greets_the_installer(installable: Installable) -> None:
@@ -268,18 +273,7 @@ def test_an_event_naming_another_team_than_its_installation_is_ignored(
 
 @pytest.fixture
 def rotating(slack: FakeSlack, hf: FakeHuggingFace, database_url: str) -> Iterator[Installable]:
-    slack.add_oauth_app(CLIENT_ID, CLIENT_SECRET)
-    settings = settings_for(
-        slack, hf, database_url, slack_bot_token=None, slack_client_id=CLIENT_ID,
-        slack_client_secret=CLIENT_SECRET, slack_token_rotation=True,
-    )  # fmt: skip
-    runtime = build_runtime(settings)
-    url, server = serve(runtime)
-    with httpx.Client(timeout=10) as http:
-        yield Installable(url, runtime, slack, http)
-    server.shutdown()
-    server.server_close()
-    runtime.close()
+    yield from serve_installable(slack, hf, database_url, slack_token_rotation=True)
 
 
 def test_with_rotation_an_expiring_token_is_rotated_once_however_many_ask(

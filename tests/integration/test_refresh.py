@@ -42,14 +42,6 @@ def hf() -> Iterator[FakeHuggingFace]:
     fake.stop()
 
 
-@pytest.fixture
-def arxiv() -> Iterator[FakeArxiv]:
-    fake = FakeArxiv()
-    fake.start()
-    yield fake
-    fake.stop()
-
-
 class World:
     def __init__(self, engine: Engine, hf: FakeHuggingFace, arxiv: FakeArxiv) -> None:
         self.engine, self.hf, self.arxiv = engine, hf, arxiv

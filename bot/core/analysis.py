@@ -46,10 +46,6 @@ class PaperText:
         return all(s in where for s in stems)
 
 
-def field_of(position: int) -> int:
-    return position >> FIELD_SHIFT
-
-
 @lru_cache(maxsize=20000)
 def analyse(paper: Paper) -> PaperText:
     """The paper's positions (memoised: papers are immutable)."""

@@ -10,8 +10,6 @@ every other idea is at least mentioned; papers that use a word in another field'
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from bot.core.analysis import (
     ABSTRACT,
     FIELD_SHIFT,
@@ -28,7 +26,7 @@ from bot.core.query import Concept, Idea, Phrase, Topic, parse_topic
 from bot.core.senses import OTHER_SENSES, other_sense
 from bot.core.text import stem
 
-__all__ = ["THRESHOLD", "Topic", "analyse", "filter_relevant", "parse_topic", "relevance", "stem"]
+__all__ = ["THRESHOLD", "Topic", "analyse", "parse_topic", "relevance", "stem"]
 
 # Field weights (title, keywords, summary, abstract): where an idea appears says how central
 # it is to the paper.
@@ -183,13 +181,3 @@ def _filter_reason(topic: Topic) -> str:
     parts = [f"author {' '.join(a)}" for a in topic.authors]
     parts += [f"category {c}" for c in topic.categories]
     return "matched: " + ", ".join(parts)
-
-
-def filter_relevant(papers: Iterable[Paper], topic: Topic) -> list[tuple[Paper, Match]]:
-    """The papers about `topic`, each with its match."""
-    found = []
-    for paper in papers:
-        match = relevance(paper, topic)
-        if match is not None:
-            found.append((paper, match))
-    return found

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import logging
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Generic, Protocol, TypeVar
+from typing import Protocol
 
 from bot.core.models import CategoryPapers, Paper, Ranked, SearchAnswer, WindowPapers
 from bot.core.query import Topic
@@ -17,6 +15,7 @@ from bot.core.ranking import rank, rank_by_relevance
 from bot.core.topics import parse_topic
 from bot.core.window import feed_days
 from bot.sources import SourceUnavailable
+from bot.ttl import TtlCache
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +91,7 @@ class PaperService:
         self._window = window
         self._lookup = lookup
         self._days = window_days
-        self._searches = _TtlCache[str, list[Paper]](ttl=search_ttl, size=256, clock=clock)
+        self._searches = TtlCache[str, list[Paper]](ttl=search_ttl, size=256, clock=clock)
 
     @property
     def window_days(self) -> int:
@@ -148,31 +147,3 @@ class PaperService:
             self._searches.put(query.lower(), papers)
         fresh = [p for p in papers if p.arxiv_id not in exclude]
         return rank_by_relevance(fresh, topic, limit), ()
-
-
-K = TypeVar("K")
-V = TypeVar("V")
-
-
-class _TtlCache(Generic[K, V]):
-    """A small thread-safe LRU with expiry."""
-
-    def __init__(self, ttl: float, size: int, clock: Callable[[], float]) -> None:
-        self._ttl, self._size, self._clock = ttl, size, clock
-        self._items: OrderedDict[K, tuple[float, V]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: K) -> V | None:
-        with self._lock:
-            found = self._items.get(key)
-            if found is None or self._clock() - found[0] > self._ttl:
-                return None
-            self._items.move_to_end(key)
-            return found[1]
-
-    def put(self, key: K, value: V) -> None:
-        with self._lock:
-            self._items[key] = (self._clock(), value)
-            self._items.move_to_end(key)
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)

@@ -26,10 +26,12 @@ from slack_sdk.oauth.token_rotation import TokenRotator
 from sqlalchemy import Engine, text
 
 from bot.config import Settings
+from bot.ttl import TtlCache
 
 log = logging.getLogger(__name__)
 STATE_EXPIRATION_SECONDS = 600
 LOOKUP_TTL_SECONDS = 10.0
+LOOKUPS_KEPT = 10_000  # workspaces whose installation lookups are remembered at once
 ROTATE_MINUTES_BEFORE = 120  # rotate a bot token this long before it expires
 ClientFactory = Callable[[str | None], WebClient]
 
@@ -41,9 +43,8 @@ class RecentInstallations(InstallationStore):
     revoked by Slack anyway, and its data is deleted in the shared database)."""
 
     def __init__(self, store: InstallationStore, ttl: float = LOOKUP_TTL_SECONDS) -> None:
-        self._store, self._ttl = store, ttl
-        self._found: dict[tuple[Any, ...], tuple[float, Any]] = {}
-        self._lock = threading.Lock()
+        self._store = store
+        self._found = TtlCache[tuple[Any, ...], Any](ttl=ttl, size=LOOKUPS_KEPT)
 
     @property
     def logger(self) -> logging.Logger:
@@ -94,18 +95,10 @@ class RecentInstallations(InstallationStore):
         self._store.delete_all(enterprise_id=enterprise_id, team_id=team_id)
 
     def _remembered(self, key: tuple[Any, ...], find: Callable[[], Any]) -> Any:
-        with self._lock:
-            found = self._found.get(key)
-        if found is not None and time.monotonic() - found[0] < self._ttl:
-            return found[1]
-        value = find()
-        with self._lock:
-            self._found[key] = (time.monotonic(), value)
-        return value
+        return self._found.remember(key, find)
 
     def forget(self) -> None:
-        with self._lock:
-            self._found.clear()
+        self._found.clear()
 
 
 class NotInstalled(Exception):

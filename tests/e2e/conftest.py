@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -118,6 +119,19 @@ def serve(runtime: Runtime) -> tuple[str, _ThreadingServer]:
     return f"http://127.0.0.1:{server.server_port}", server
 
 
+@contextmanager
+def running(runtime: Runtime) -> Iterator[tuple[str, httpx.Client]]:
+    """The runtime's WSGI app served on loopback, with a client; everything closed after."""
+    url, server = serve(runtime)
+    try:
+        with httpx.Client(timeout=10) as http:
+            yield url, http
+    finally:
+        server.shutdown()
+        server.server_close()
+        runtime.close()
+
+
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     """A migrated SQLite database of the test's own."""
@@ -129,9 +143,5 @@ def sqlite_url(tmp_path: Path) -> str:
 @pytest.fixture
 def bot(slack: FakeSlack, hf: FakeHuggingFace, sqlite_url: str) -> Iterator[BotServer]:
     runtime = build_runtime(settings_for(slack, hf, sqlite_url))
-    url, server = serve(runtime)
-    with httpx.Client(timeout=10) as http:
+    with running(runtime) as (url, http):
         yield BotServer(url, runtime, slack, hf, http)
-    server.shutdown()
-    server.server_close()
-    runtime.close()

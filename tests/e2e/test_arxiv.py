@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 
 from bot.bootstrap import build_runtime
-from tests.e2e.conftest import BotServer, serve, settings_for
+from tests.e2e.conftest import BotServer, running, settings_for
 from tests.e2e.test_papers_command import paper_ids, text_of
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.hf import FakeHuggingFace
@@ -21,12 +20,8 @@ def bot(
     slack: FakeSlack, hf: FakeHuggingFace, arxiv: FakeArxiv, sqlite_url: str
 ) -> Iterator[BotServer]:
     runtime = build_runtime(settings_for(slack, hf, sqlite_url, arxiv_base_url=arxiv.url))
-    url, server = serve(runtime)
-    with httpx.Client(timeout=10) as http:
+    with running(runtime) as (url, http):
         yield BotServer(url, runtime, slack, hf, http)
-    server.shutdown()
-    server.server_close()
-    runtime.close()
 
 
 def ask(bot: BotServer, text: str, response: str) -> dict[str, Any]:

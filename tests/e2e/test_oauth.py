@@ -19,7 +19,7 @@ from bot.bootstrap import Runtime, build_runtime
 from bot.core.models import Paper
 from bot.storage.saves import SaveStore
 from bot.storage.schema import ChannelRow, SaveRow
-from tests.e2e.conftest import SECRET, serve, settings_for
+from tests.e2e.conftest import SECRET, running, settings_for
 from tests.fakes.hf import FakeHuggingFace
 from tests.fakes.slack import FakeSlack
 from tests.fakes.slack_requests import event_body, post_signed, slash_command_body
@@ -87,12 +87,8 @@ def serve_installable(
         slack, hf, database_url, slack_bot_token=None, slack_client_id=CLIENT_ID,
         slack_client_secret=CLIENT_SECRET, **settings,
     ))  # fmt: skip
-    url, server = serve(runtime)
-    with httpx.Client(timeout=10) as http:
+    with running(runtime) as (url, http):
         yield Installable(url, runtime, slack, http)
-    server.shutdown()
-    server.server_close()
-    runtime.close()
 
 
 @pytest.fixture

@@ -7,11 +7,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import httpx
 import pytest
 
 from bot.bootstrap import build_runtime
-from tests.e2e.conftest import BotServer, serve, settings_for
+from tests.e2e.conftest import BotServer, running, settings_for
 from tests.fakes.hf import FakeHuggingFace
 from tests.fakes.server import Reply
 from tests.fakes.slack import FakeSlack
@@ -196,17 +195,11 @@ def test_the_hf_token_goes_to_hugging_face_only(
     slack: FakeSlack, hf: FakeHuggingFace, sqlite_url: str
 ) -> None:
     runtime = build_runtime(settings_for(slack, hf, sqlite_url, hf_token="hf_secret"))
-    url, server = serve(runtime)
-    try:
-        with httpx.Client(timeout=10) as http:
-            bot = BotServer(url, runtime, slack, hf, http)
-            for i in range(3):
-                bot.command("diffusion", response=f"t{i}")
-                bot.answer(f"t{i}")
-    finally:
-        server.shutdown()
-        server.server_close()
-        runtime.close()
+    with running(runtime) as (url, http):
+        bot = BotServer(url, runtime, slack, hf, http)
+        for i in range(3):
+            bot.command("diffusion", response=f"t{i}")
+            bot.answer(f"t{i}")
     assert all(c.headers.get("authorization") == "Bearer hf_secret" for c in hf.calls)
     posts = slack.calls_to("/response/")
     assert len(posts) == 3

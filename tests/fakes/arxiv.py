@@ -43,7 +43,7 @@ from xml.sax.saxutils import escape, quoteattr
 from zoneinfo import ZoneInfo
 
 from bot.core.categories import ARCHIVES, archive_of, categories_in, normalize_category
-from tests.fakes.server import Call, FakeServer, Reply
+from tests.fakes.server import Call, FakeServer, Reply, reason_phrase
 
 Item = dict[str, Any]
 
@@ -333,7 +333,7 @@ class FakeArxiv(FakeServer):
         headers = {"Content-Type": "text/html; charset=utf-8"}
         if retry_after is not None:
             headers["Retry-After"] = str(retry_after)
-        body = f"<html><body><h1>{status} {_reason(status)}</h1></body></html>".encode()
+        body = f"<html><body><h1>{status} {reason_phrase(status)}</h1></body></html>".encode()
         self._add_tweak(times, lambda _reply: Reply(status, body, headers=dict(headers)))
 
     def rate_limit(self, retry_after: int = 5, times: int = 1) -> None:
@@ -441,20 +441,6 @@ class FakeArxiv(FakeServer):
             return _etag_matches(call.headers["if-none-match"], etag)
         since = call.headers.get("if-modified-since")
         return since is not None and _not_modified_since(since, announced_at(day))
-
-
-def _reason(status: int) -> str:
-    reasons = {
-        400: "Bad Request",
-        403: "Forbidden",
-        404: "Not Found",
-        429: "Too Many Requests",
-        500: "Internal Server Error",
-        502: "Bad Gateway",
-        503: "Service Unavailable",
-        504: "Gateway Timeout",
-    }
-    return reasons.get(status, "Error")
 
 
 __all__ = [

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from tests.fakes.server import Call, FakeServer, Reply
+from tests.fakes.server import Call, FakeServer, Reply, reason_phrase
 
 Item = dict[str, Any]
 
@@ -267,7 +267,7 @@ class FakeHuggingFace(FakeServer):
     # -- fault helpers -----------------------------------------------------
     def fail(self, status: int = 503, times: int = 1, path: str = DAILY_PATH) -> None:
         """Answer the next `times` requests under `path` with HTTP `status`."""
-        self.inject(path, _error(status, _reason(status)), times=times)
+        self.inject(path, _error(status, reason_phrase(status)), times=times)
 
     def rate_limit(self, retry_after: int = 7, times: int = 1, path: str = DAILY_PATH) -> None:
         """Answer with 429 plus ``Retry-After`` and IETF-draft ``RateLimit`` headers."""
@@ -501,21 +501,6 @@ class FakeHuggingFace(FakeServer):
 
 def _search_shape(item: Item) -> Item:
     return {key: item[key] for key in _SEARCH_ITEM_KEYS if key in item}
-
-
-def _reason(status: int) -> str:
-    reasons = {
-        400: "Bad Request",
-        401: "Unauthorized",
-        403: "Forbidden",
-        404: "Not Found",
-        429: "Too Many Requests",
-        500: "Internal Server Error",
-        502: "Bad Gateway",
-        503: "Service Unavailable",
-        504: "Gateway Timeout",
-    }
-    return reasons.get(status, "Error")
 
 
 __all__ = [

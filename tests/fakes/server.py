@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
@@ -223,3 +224,11 @@ def _handler_for(fake: FakeServer) -> type[BaseHTTPRequestHandler]:
         do_GET = do_POST = do_HEAD = _serve
 
     return Handler
+
+
+def reason_phrase(status: int) -> str:
+    """The standard reason phrase of an HTTP status ("Service Unavailable"), else "Error"."""
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"

@@ -66,6 +66,14 @@ class InstallationService:
                  f" (reading lists kept {self._keep_saves.days} days)" if self._keep_saves
                  else "")  # fmt: skip
 
+    def purge_expired_states(self) -> int:
+        """Delete OAuth states of installs never finished, once expired (visits to
+        /slack/install need no authentication, so they must not pile up)."""
+        deleted = self._workspaces.purge_expired_states(self._clock())
+        if deleted:
+            log.info("deleted %d expired OAuth states", deleted)
+        return deleted
+
     def purge_kept_saves(self) -> int:
         """Delete reading lists of workspaces uninstalled longer ago than the grace period."""
         if not self._keep_saves:

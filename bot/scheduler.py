@@ -17,6 +17,7 @@ from bot.refresh import Refresher
 log = logging.getLogger(__name__)
 DIGEST_TICK_SECONDS = 30
 REFRESH_TICK_MINUTES = 5  # how often the refresh job looks for due feeds (it decides what is due)
+STATE_PURGE_MINUTES = 10  # expired OAuth states (they live 10 minutes) are deleted this often
 
 
 def add_jobs(
@@ -42,6 +43,11 @@ def add_jobs(
             lambda: _safely("kept reading lists", installations.purge_kept_saves),
             IntervalTrigger(hours=1, timezone="UTC"),
             id="purge-kept-saves",
+        )
+        scheduler.add_job(
+            lambda: _safely("expired OAuth states", installations.purge_expired_states),
+            IntervalTrigger(minutes=STATE_PURGE_MINUTES, timezone="UTC"),
+            id="purge-oauth-states",
         )
 
 

@@ -13,6 +13,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any, cast
 
 from slack_bolt.authorization import AuthorizeResult
@@ -21,6 +22,7 @@ from slack_bolt.context.context import BoltContext
 from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store import Bot, Installation, InstallationStore
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.sqlalchemy_utils import normalize_datetime_for_db
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from slack_sdk.oauth.token_rotation import TokenRotator
 from sqlalchemy import Engine, text
@@ -33,6 +35,7 @@ STATE_EXPIRATION_SECONDS = 600
 LOOKUP_TTL_SECONDS = 10.0
 LOOKUPS_KEPT = 10_000  # workspaces whose installation lookups are remembered at once
 ROTATE_MINUTES_BEFORE = 120  # rotate a bot token this long before it expires
+PURGE_EVERY_ISSUES = 100  # each process deletes expired OAuth states once per this many issued
 ClientFactory = Callable[[str | None], WebClient]
 
 
@@ -101,6 +104,35 @@ class RecentInstallations(InstallationStore):
         self._found.clear()
 
 
+class PurgingOAuthStateStore(SQLAlchemyOAuthStateStore):
+    """slack-sdk's state store, which never deletes a state nobody came back with: here every
+    PURGE_EVERY_ISSUES-th issue (the first included) deletes the expired ones, so a flood of
+    visits to /slack/install leaves at most the live states plus that many (besides the
+    scheduler's purge-oauth-states job)."""
+
+    def __init__(self, expiration_seconds: int, engine: Engine) -> None:
+        super().__init__(expiration_seconds=expiration_seconds, engine=engine)
+        self._issued = 0
+        self._issued_lock = threading.Lock()
+
+    def issue(self, *args: Any, **kwargs: Any) -> str:
+        with self._issued_lock:
+            due = self._issued % PURGE_EVERY_ISSUES == 0
+            self._issued += 1
+        if due:
+            self.purge_expired(datetime.now(UTC))
+        return str(super().issue(*args, **kwargs))
+
+    def purge_expired(self, now: datetime) -> int:
+        """Delete the states that expired before `now` (one DELETE); how many went."""
+        expire_at = self.oauth_states.c.expire_at
+        with self.engine.begin() as connection:
+            deleted = connection.execute(
+                self.oauth_states.delete().where(expire_at < normalize_datetime_for_db(now))
+            )
+        return deleted.rowcount
+
+
 class NotInstalled(Exception):
     """The workspace has no installation (never installed, or uninstalled)."""
 
@@ -113,7 +145,7 @@ class Workspaces:
         self._make_client = make_client
         self._engine = engine
         self.installation_store: RecentInstallations | None = None
-        self.state_store: SQLAlchemyOAuthStateStore | None = None
+        self.state_store: PurgingOAuthStateStore | None = None
         self._rotator: TokenRotator | None = None
         if settings.oauth:
             assert settings.slack_client_id is not None
@@ -127,7 +159,7 @@ class Workspaces:
                     client_id=settings.slack_client_id,
                     client_secret=settings.slack_client_secret, client=make_client(None),
                 )  # fmt: skip
-            self.state_store = SQLAlchemyOAuthStateStore(
+            self.state_store = PurgingOAuthStateStore(
                 expiration_seconds=STATE_EXPIRATION_SECONDS, engine=engine
             )
         self._clients: dict[str, WebClient] = {}
@@ -200,6 +232,11 @@ class Workspaces:
             self.installation_store.forget()
         with self._lock:
             self._clients.clear()
+
+    def purge_expired_states(self, now: datetime) -> int:
+        """Delete OAuth states that expired before `now` (installs never finished); 0 without
+        OAuth."""
+        return 0 if self.state_store is None else self.state_store.purge_expired(now)
 
     def uninstall(self, team_id: str, enterprise_id: str | None = None) -> None:
         """Delete the workspace's installation and bot rows (tokens are gone)."""

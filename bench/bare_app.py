@@ -26,4 +26,4 @@ def _health() -> tuple[bool, dict[str, Any]]:
     return True, {}
 
 
-wsgi = create_wsgi_app(app, _health)
+wsgi = create_wsgi_app(app, _health, os.environ["SLACK_SIGNING_SECRET"])

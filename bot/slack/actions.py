@@ -26,6 +26,7 @@ def handle_share(
     client: WebClient,
     papers: PaperService,
     reading: ReadingListService,
+    workspace: str,
 ) -> None:
     """Post the paper visibly in the channel the button was pressed in."""
     ack()
@@ -44,8 +45,7 @@ def handle_share(
             return
         _tell(respond, failure.user_text)
         return
-    team_id = str((body.get("team") or {}).get("id") or "")
-    reading.shared(team_id, channel_id, paper, ts, datetime.now(UTC))
+    reading.shared(workspace, channel_id, paper, ts, datetime.now(UTC))
 
 
 def _share_through_response_url(respond: Respond, text: str, blocks: list[dict[str, Any]]) -> bool:

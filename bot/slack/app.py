@@ -22,6 +22,7 @@ from bot.reading_list import ReadingListService
 from bot.services import PaperService
 from bot.slack import actions, commands, reading
 from bot.slack.installs import CachedAuthorize, Workspaces, quiet_bolt_not_installed_errors
+from bot.slack.oauth_pages import harden
 from bot.slack.respond import PooledRespond
 from bot.subscriptions import SubscriptionService
 
@@ -77,6 +78,9 @@ def build_app(
     answers = ThreadPoolExecutor(settings.answer_threads, "answer")
 
     def inject_services(context: BoltContext, next: Any) -> Any:  # noqa: A002
+        # Runs after Bolt's own verification and authorization: from here on, the request is
+        # Slack's, and `workspace` is the team Slack authorized it for (never the payload's).
+        context["workspace"] = authorized_team(context)
         context["papers"] = papers
         context["channels"] = channels
         context["reading"] = reading
@@ -94,24 +98,40 @@ def build_app(
     return app
 
 
+def authorized_team(context: BoltContext) -> str:
+    """The workspace Slack authorized this request for: its installation's team (OAuth), the
+    bot token's team (single workspace), never a team id the payload merely names."""
+    result = context.authorize_result
+    return str((result.team_id if result is not None else None) or context.team_id or "")
+
+
+NEVER_ACROSS = frozenset({"app_uninstalled", "tokens_revoked"})  # only ever the installation's own
+_PAIRS_LOGGED = 1000
+
+
 def same_team_guard() -> Callable[..., Any]:
-    """A middleware: an event whose payload names another team than the installation it was
-    authorized for is not acted on (data is kept per team and must never cross). Logged once
-    per pair of teams."""
+    """A middleware: an event whose payload names another team than the installation Slack
+    authorized it for is dropped, unless it comes from a Slack Connect channel (then listeners
+    act on the authorized workspace only, see `authorized_team`). Uninstall events are never
+    taken across teams. Logged once per pair of teams."""
     seen: set[tuple[str, str]] = set()
 
-    def same_team(body: dict[str, Any], next: Any) -> Any:  # noqa: A002
-        if body.get("type") == "event_callback":
-            authorized = ((body.get("authorizations") or [{}])[0] or {}).get("team_id")
-            claimed = body.get("team_id")
-            shared = body.get("is_ext_shared_channel")
-            if authorized and claimed and authorized != claimed and not shared:
-                if (claimed, authorized) not in seen:
-                    seen.add((claimed, authorized))
-                    log.warning("team=%s event for installation %s ignored: the teams differ",
-                                claimed, authorized)  # fmt: skip
-                return BoltResponse(status=200, body="")
-        return next()
+    def same_team(body: dict[str, Any], context: BoltContext, next: Any) -> Any:  # noqa: A002
+        if body.get("type") != "event_callback":
+            return next()
+        authorized, claimed = authorized_team(context), body.get("team_id")
+        event = body.get("event")
+        kind = event.get("type") if isinstance(event, dict) else None
+        shared = body.get("is_ext_shared_channel") is True
+        if not claimed or claimed == authorized:
+            return next()
+        if shared and kind not in NEVER_ACROSS:
+            return next()
+        if (str(claimed), authorized) not in seen and len(seen) < _PAIRS_LOGGED:
+            seen.add((str(claimed), authorized))
+            log.warning("team=%s event %s for installation %s ignored: the teams differ",
+                        claimed, kind, authorized)  # fmt: skip
+        return BoltResponse(status=200, body="")
 
     return same_team
 
@@ -182,12 +202,14 @@ def on_tokens_revoked(ack: Any, body: dict[str, Any], context: BoltContext) -> N
 
 
 def _forget_workspace(body: dict[str, Any], context: BoltContext) -> None:
+    """Delete the authorized installation's own data (the guard drops mismatched teams)."""
     installations = context.get("installations")
-    team_id = body.get("team_id") or context.team_id
+    team_id = str(context.get("workspace") or "")
     if installations is None or not team_id:
-        log.info("team=%s uninstall event ignored (single-workspace mode)", team_id)
+        log.info("team=%s uninstall event ignored (single-workspace mode)", team_id or "-")
         return
-    context["defer"](lambda: installations.uninstalled(team_id, body.get("enterprise_id")))
+    enterprise_id = context.enterprise_id
+    context["defer"](lambda: installations.uninstalled(team_id, enterprise_id))
 
 
 def oauth_settings(
@@ -208,12 +230,12 @@ def oauth_settings(
         return BoltResponse(status=args.suggested_status_code, body=body,
                             headers={"Content-Type": "text/html; charset=utf-8"})  # fmt: skip
 
-    return OAuthSettings(
+    return harden(OAuthSettings(
         client_id=settings.slack_client_id, client_secret=settings.slack_client_secret,
         scopes=list(settings.slack_scopes), redirect_uri=settings.slack_redirect_uri,
         installation_store=workspaces.installation_store, state_store=workspaces.state_store,
         callback_options=CallbackOptions(success=success, failure=failure),
-    )  # fmt: skip
+    ))  # fmt: skip
 
 
 NOT_INSTALLED = (
@@ -240,9 +262,11 @@ INSTALL_PAGE = (
 
 
 def on_error(
-    error: Exception, body: dict[str, Any], respond: Respond | None
+    error: Exception, body: dict[str, Any], context: BoltContext, respond: Respond | None
 ) -> BoltResponse | None:
-    """Log with the team and channel, and tell the person plainly."""
+    """Log with the team and channel, and tell the person plainly, but only for a request
+    that passed verification and authorization (`workspace` set): never answer a body nobody
+    vouched for."""
     log.error(
         "listener failed (team=%s channel=%s): %r",
         _team(body),
@@ -250,14 +274,18 @@ def on_error(
         error,
         exc_info=error,
     )
-    if body.get("response_url"):
+    if context.get("workspace") and body.get("response_url"):
         commands.answer_error(respond)
     return None
 
 
 def _team(body: dict[str, Any]) -> str:
-    return str(body.get("team_id") or (body.get("team") or {}).get("id") or "-")
+    return str(body.get("team_id") or _id(body.get("team")) or "-")
 
 
 def _channel(body: dict[str, Any]) -> str:
-    return str(body.get("channel_id") or (body.get("channel") or {}).get("id") or "-")
+    return str(body.get("channel_id") or _id(body.get("channel")) or "-")
+
+
+def _id(value: Any) -> Any:
+    return value.get("id") if isinstance(value, dict) else value

@@ -30,11 +30,12 @@ ChannelCommand = (
 
 
 def run(
-    parsed: ChannelCommand, command: dict[str, Any], respond: Respond, client: WebClient,
-    channels: SubscriptionService,
+    parsed: ChannelCommand, team: str, command: dict[str, Any], respond: Respond,
+    client: WebClient, channels: SubscriptionService,
 ) -> None:  # fmt: skip
-    """Carry out one channel command and answer: changes in the channel, the rest privately."""
-    team, channel = str(command.get("team_id")), str(command.get("channel_id"))
+    """Carry out one channel command in the authorized workspace `team` and answer: changes
+    in the channel, the rest privately."""
+    channel = str(command.get("channel_id"))
     user, now = str(command.get("user_id")), datetime.now(UTC)
     if isinstance(parsed, Subscribe):
         _subscribe(parsed, team, channel, user, respond, client, channels)

@@ -24,7 +24,7 @@ Defer = Callable[[Callable[[], None]], None]
 
 def handle_papers(
     ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient, papers: PaperService,
-    channels: SubscriptionService, reading: ReadingListService, defer: Defer,
+    channels: SubscriptionService, reading: ReadingListService, defer: Defer, workspace: str,
 ) -> None:  # fmt: skip
     """Route `/papers ...`: instant answers go in the ack, searches come after it."""
     parsed = parse_command(str(command.get("text") or ""))
@@ -39,13 +39,13 @@ def handle_papers(
     if isinstance(parsed, Search):
         defer(lambda: answer_search(parsed, respond, papers))
     elif isinstance(parsed, ExportList):
-        team, user = str(command.get("team_id")), str(command.get("user_id"))
-        defer(lambda: export(respond, client, reading, team, user, parsed.fmt))
+        user = str(command.get("user_id"))
+        defer(lambda: export(respond, client, reading, workspace, user, parsed.fmt))
     elif isinstance(parsed, SavedList):
-        team, user = str(command.get("team_id")), str(command.get("user_id"))
-        defer(lambda: show_list(respond, reading, team, user, parsed.text))
+        user = str(command.get("user_id"))
+        defer(lambda: show_list(respond, reading, workspace, user, parsed.text))
     else:
-        defer(lambda: channel_commands.run(parsed, command, respond, client, channels))
+        defer(lambda: channel_commands.run(parsed, workspace, command, respond, client, channels))
 
 
 def answer_search(search: Search, respond: Respond, papers: PaperService) -> None:

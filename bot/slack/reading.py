@@ -20,11 +20,11 @@ log = logging.getLogger(__name__)
 
 
 def on_reaction_added(
-    event: dict[str, Any], body: dict[str, Any], context: BoltContext, client: WebClient,
-    reading: ReadingListService,
+    event: dict[str, Any], context: BoltContext, client: WebClient, reading: ReadingListService,
+    workspace: str,
 ) -> None:  # fmt: skip
     """A save emoji on a paper the bot posted: save it and tell the reactor privately."""
-    where = _reaction(event, body, context)
+    where = _reaction(event, context, workspace)
     if where is None:
         return
     team, user, channel, ts = where
@@ -41,11 +41,10 @@ def on_reaction_added(
 
 
 def on_reaction_removed(
-    event: dict[str, Any], body: dict[str, Any], context: BoltContext,
-    reading: ReadingListService,
-) -> None:  # fmt: skip
+    event: dict[str, Any], context: BoltContext, reading: ReadingListService, workspace: str
+) -> None:
     """Taking the save emoji back removes the paper from the list (quietly)."""
-    where = _reaction(event, body, context)
+    where = _reaction(event, context, workspace)
     if where is not None:
         team, user, channel, ts = where
         reading.on_reaction(team, user, channel, ts, str(event.get("reaction") or ""), False,
@@ -53,13 +52,13 @@ def on_reaction_removed(
 
 
 def _reaction(
-    event: dict[str, Any], body: dict[str, Any], context: BoltContext
+    event: dict[str, Any], context: BoltContext, team: str
 ) -> tuple[str, str, str, str] | None:
-    """(team, user, channel, ts) of a reaction on a message, or None for anything else."""
+    """(team, user, channel, ts) of a reaction on a message, or None for anything else; the
+    team is the authorized workspace, whatever the payload says."""
     item = event.get("item")
     if not isinstance(item, dict) or item.get("type") != "message":
         return None  # a file, a file comment, or a damaged event
-    team = str(body.get("team_id") or context.team_id or "")
     user, channel, ts = event.get("user"), item.get("channel"), item.get("ts")
     if not (team and isinstance(user, str) and isinstance(channel, str) and isinstance(ts, str)):
         return None
@@ -69,11 +68,11 @@ def _reaction(
 
 
 def handle_save(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond,
-                reading: ReadingListService) -> None:  # fmt: skip
+                reading: ReadingListService, workspace: str) -> None:  # fmt: skip
     """The Save button on any paper message."""
     ack()
     arxiv_id = normalize_arxiv_id(str(action.get("value") or ""))
-    team, user = _team_user(body)
+    team, user = workspace, _user(body)
     if arxiv_id is None or not team or not user:
         return
     outcome = reading.save(team, user, arxiv_id, "button", datetime.now(UTC))
@@ -82,22 +81,23 @@ def handle_save(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond:
 
 
 def handle_undo(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond,
-                reading: ReadingListService) -> None:  # fmt: skip
+                reading: ReadingListService, workspace: str) -> None:  # fmt: skip
     ack()
-    team, user = _team_user(body)
+    team, user = workspace, _user(body)
+    if not team or not user:
+        return
     outcome = reading.unsave(team, user, str(action.get("value") or ""))
     text = msg.removed_note(outcome)
     respond(text=text, response_type="ephemeral", replace_original=True)
 
 
-def on_home_opened(event: dict[str, Any], body: dict[str, Any], context: BoltContext,
-                   client: WebClient, reading: ReadingListService,
-                   channels: SubscriptionService) -> None:  # fmt: skip
+def on_home_opened(event: dict[str, Any], client: WebClient, reading: ReadingListService,
+                   channels: SubscriptionService, workspace: str) -> None:  # fmt: skip
     """The App Home tab shows the person's own reading list and channel digests."""
     user = event.get("user")
-    if event.get("tab") != "home" or not isinstance(user, str):
+    if event.get("tab") != "home" or not isinstance(user, str) or not workspace:
         return
-    publish_home(client, reading, channels, str(body.get("team_id") or context.team_id), user)
+    publish_home(client, reading, channels, workspace, user)
 
 
 def publish_home(client: WebClient, reading: ReadingListService,
@@ -111,19 +111,24 @@ def publish_home(client: WebClient, reading: ReadingListService,
 
 
 def handle_export_button(ack: Ack, body: dict[str, Any], action: dict[str, Any],
-                         client: WebClient, reading: ReadingListService) -> None:  # fmt: skip
+                         client: WebClient, reading: ReadingListService,
+                         workspace: str) -> None:  # fmt: skip
     ack()
-    team, user = _team_user(body)
+    team, user = workspace, _user(body)
+    if not team or not user:
+        return
     export(None, client, reading, team, user, str(action.get("value") or "bibtex"))
 
 
 def handle_list_button(ack: Ack, body: dict[str, Any], action: dict[str, Any],
                        respond: Respond | None, client: WebClient, reading: ReadingListService,
-                       channels: SubscriptionService) -> None:  # fmt: skip
+                       channels: SubscriptionService, workspace: str) -> None:  # fmt: skip
     """Remove, Mark read and Next page on the reading list: act, then show the list again
     (the message it was pressed in, or the App Home tab)."""
     ack()
-    team, user = _team_user(body)
+    team, user = workspace, _user(body)
+    if not team or not user:
+        return
     value, page, text = str(action.get("value") or ""), 0, ""
     if action.get("action_id") == "remove_saved":
         reading.unsave(team, user, value)
@@ -145,10 +150,10 @@ def show_list(respond: Respond, reading: ReadingListService, team: str, user: st
     respond(text=message, blocks=blocks, response_type="ephemeral", replace_original=replace)
 
 
-def _team_user(body: dict[str, Any]) -> tuple[str, str]:
-    team = body.get("team") or {}
-    user = body.get("user") or {}
-    return str(team.get("id") or body.get("team_id") or ""), str(user.get("id") or "")
+def _user(body: dict[str, Any]) -> str:
+    """The person who pressed a button (the team is always the authorized workspace)."""
+    user = body.get("user")
+    return str(user.get("id") or "") if isinstance(user, dict) else ""
 
 
 def export(respond: Respond | None, client: WebClient, reading: ReadingListService, team: str,

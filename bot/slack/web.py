@@ -1,34 +1,119 @@
-"""The WSGI app: Bolt on /slack/events (commands, events, buttons) and /healthz for operators."""
+"""The WSGI app: Bolt on /slack/events (commands, events, buttons), the OAuth pages, /healthz.
+
+Verify first, then everything else. A POST to /slack/events is bounded (MAX_BODY_BYTES,
+413 before the body is read), its signature checked on the raw bytes (401 when it fails), and
+only then parsed (400 when Bolt cannot read it). Nothing of an unverified request reaches Bolt,
+its listeners or its error handler, least of all its `response_url`.
+"""
 
 from __future__ import annotations
 
+import io
 import json
+import logging
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltRequest
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
+from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
+
+from bot.slack.oauth_pages import secure_html
+from bot.slack.verify import signed_by_slack
 
 WSGIEnviron = dict[str, Any]
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[WSGIEnviron, StartResponse], Iterable[bytes]]
 
+EVENTS_PATH = "/slack/events"
+MAX_BODY_BYTES = 1 << 20  # Slack's largest payloads (modal state) are far below 1 MiB
+log = logging.getLogger(__name__)
 
-def create_wsgi_app(app: App, health: Callable[[], tuple[bool, dict[str, Any]]]) -> WSGIApp:
-    """Route `/healthz` here and everything else to Bolt (which 404s unknown paths)."""
-    slack = SlackRequestHandler(app, path="/slack/events")
+
+def create_wsgi_app(
+    app: App, health: Callable[[], tuple[bool, dict[str, Any]]], signing_secret: str | None,
+    clock: Callable[[], float] = time.time,
+) -> WSGIApp:  # fmt: skip
+    """Route `/healthz` here, signed POSTs to Bolt, the OAuth pages to Bolt's flow (bodiless)."""
+    pages = secure_html(SlackRequestHandler(app, path=EVENTS_PATH))
 
     def wsgi(environ: WSGIEnviron, start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in {
-            "GET",
-            "HEAD",
-        }:
+        method, path = environ.get("REQUEST_METHOD"), environ.get("PATH_INFO")
+        if path == "/healthz" and method in {"GET", "HEAD"}:
             healthy, report = health()
             body = json.dumps({"status": "ok" if healthy else "degraded", **report}).encode()
-            status = "200 OK" if healthy else "503 Service Unavailable"
-            headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
-            start_response(status, headers)
-            return [body]
-        return slack(environ, start_response)
+            return _answer(start_response, 200 if healthy else 503, body, "application/json")
+        if path == EVENTS_PATH and method == "POST":
+            return _events(app, signing_secret, clock(), environ, start_response)
+        # GET /slack/install, /slack/oauth_redirect, or a 404: no body is ever read
+        return pages({**environ, "wsgi.input": io.BytesIO(), "CONTENT_LENGTH": "0"},
+                     start_response)  # fmt: skip
 
     return wsgi
+
+
+def _events(
+    app: App, secret: str | None, now: float, environ: WSGIEnviron, start_response: StartResponse
+) -> Iterable[bytes]:
+    body = _bounded_body(environ)
+    if body is None:
+        return _answer(start_response, 413, b"Request body too large")
+    timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP")
+    if not signed_by_slack(secret, timestamp, environ.get("HTTP_X_SLACK_SIGNATURE"), body, now):
+        return _answer(start_response, 401, b"Invalid request signature")
+    request = _bolt_request(body, environ)
+    if request is None:
+        return _answer(start_response, 400, b"Malformed request body")
+    response = app.dispatch(request)
+    wsgi_response = WsgiHttpResponse(response.status, response.headers, response.body)
+    start_response(wsgi_response.status, wsgi_response.get_headers())
+    return wsgi_response.get_body()
+
+
+def _bounded_body(environ: WSGIEnviron) -> bytes | None:
+    """The raw body, or None when it is (or claims to be) larger than MAX_BODY_BYTES. A claim
+    is refused before anything is read; a chunked body is read only up to the limit."""
+    stream = environ.get("wsgi.input")
+    declared = str(environ.get("CONTENT_LENGTH") or "").strip()
+    if stream is None:
+        return b""
+    if declared:
+        if not declared.isascii() or not declared.isdigit():
+            return b""  # unreadable length: an empty body, which no signature covers
+        if int(declared) > MAX_BODY_BYTES:
+            return None
+        return bytes(stream.read(int(declared)))
+    if "chunked" not in str(environ.get("HTTP_TRANSFER_ENCODING") or "").lower():
+        return b""
+    data = bytes(stream.read(MAX_BODY_BYTES + 1))
+    return None if len(data) > MAX_BODY_BYTES else data
+
+
+def _bolt_request(body: bytes, environ: WSGIEnviron) -> BoltRequest | None:
+    """A verified body as Bolt reads it, or None when Bolt cannot: not UTF-8, not JSON where
+    JSON belongs, a JSON value that is not an object, or a payload Bolt's context extraction
+    trips over (wrong types in `team`, `authorizations` ...)."""
+    try:
+        text = body.decode("utf-8")
+        headers = WsgiHttpRequest(environ).get_headers()
+        request = BoltRequest(body=text, query=environ.get("QUERY_STRING", ""), headers=headers)
+    except Exception as exc:  # any parse failure of a signed body is a 400
+        log.warning("signed request with an unreadable body refused: %s", type(exc).__name__)
+        return None
+    if not isinstance(request.body, dict):
+        log.warning("signed request whose body is not an object refused")
+        return None
+    return request
+
+
+def _answer(
+    start_response: StartResponse, status: int, body: bytes, content_type: str = "text/plain"
+) -> Iterable[bytes]:
+    reason = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 413: "Payload Too Large",
+              503: "Service Unavailable"}[status]  # fmt: skip
+    start_response(f"{status} {reason}", [
+        ("Content-Type", f"{content_type}; charset=utf-8"), ("Content-Length", str(len(body))),
+    ])  # fmt: skip
+    return [body]

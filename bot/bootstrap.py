@@ -90,7 +90,7 @@ class Runtime:
 
     def wsgi(self) -> WSGIApp:
         assert self.app is not None, "built without Slack"
-        return create_wsgi_app(self.app, self.health)
+        return create_wsgi_app(self.app, self.health, self.settings.slack_signing_secret)
 
     def close(self) -> None:
         if self.jobs is not None and self.jobs.running:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.core.models import ChannelDigest, Paper, RunKey
@@ -25,6 +25,17 @@ from bot.storage.schema import ChannelRow, DigestRunRow, PaperRow, PostRow
 
 POSTED = ("sending", "sent", "unknown")  # states that count as "already in the channel"
 MAX_POST_ATTEMPTS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Marks:
+    """Sent posts (run, paper, message ts, when) and sent headers (run, ts), to record."""
+
+    posts: tuple[tuple[RunKey, str, str, datetime], ...] = ()
+    headers: tuple[tuple[RunKey, str], ...] = ()
+
+
+NO_MARKS = Marks()
 
 
 class RunQueries(StoreBase):
@@ -59,8 +70,10 @@ class RunQueries(StoreBase):
     def lease_runs(self, owner: str, now: datetime, lease: timedelta) -> list[RunKey]:
         """Take every open run nobody holds (or whose holder's lease ran out), in one statement.
 
-        Posts a previous holder left mid-send in those runs are of unknown fate: they are
-        marked so and never sent again.
+        Posts left mid-send in those runs are of unknown fate: they are marked so and never
+        sent again. That includes this owner's own: no run is in flight here while it leases,
+        so its `sending` posts are ones whose mark was never written (a later mark from memory
+        still turns them `sent`, with their ts).
         """
         with self._tx() as s:
             free = or_(DigestRunRow.lease_until.is_(None), DigestRunRow.lease_until < now)
@@ -83,9 +96,7 @@ class RunQueries(StoreBase):
                     .exists()
                 )
                 s.execute(
-                    update(POSTS)
-                    .where(PostRow.state == "sending", PostRow.owner != owner, mine)
-                    .values(state="unknown")
+                    update(POSTS).where(PostRow.state == "sending", mine).values(state="unknown")
                 )
         keys = [RunKey(team, channel, day) for team, channel, day in taken]
         return sorted(keys, key=lambda k: (k.digest_date, k.team_id, k.channel_id))
@@ -102,17 +113,28 @@ class RunQueries(StoreBase):
                 == 1
             )
 
-    def finish_run(self, key: RunKey, owner: str, status: str, now: datetime) -> None:
+    def finish_run(
+        self, key: RunKey, owner: str, status: str, now: datetime, marks: Marks = NO_MARKS
+    ) -> None:
+        """End the run as `status`, writing its last sent marks in the same transaction."""
         with self._tx() as s:
+            _write_marks(s, marks)
             s.execute(
                 update(RUNS)
                 .where(_run(key), DigestRunRow.owner == owner)
                 .values(status=status, finished_at=now, lease_until=None)
             )
 
-    def finish_unless_failed(self, key: RunKey, owner: str, now: datetime) -> bool:
-        """Finish the run unless some of its posts failed and may be retried (then False)."""
+    def finish_unless_failed(
+        self, key: RunKey, owner: str, now: datetime, marks: Marks = NO_MARKS
+    ) -> bool:
+        """Finish the run unless some of its posts failed and may be retried (then False).
+
+        Its last sent marks are written in the same transaction, so a run is never done while
+        marks of its posts are unwritten.
+        """
         with self._tx() as s:
+            _write_marks(s, marks)
             failed = s.scalar(select(func.count()).select_from(POSTS).where(
                 _run_posts(key), PostRow.state == "failed", PostRow.attempts < MAX_POST_ATTEMPTS
             ))  # fmt: skip
@@ -149,12 +171,17 @@ class RunQueries(StoreBase):
 
     def headers_sent(self, sent: list[tuple[RunKey, str]]) -> None:
         """Record many sent headers (with their ts) in one transaction."""
-        if not sent:
-            return
-        rows = [{"p_team": k.team_id, "p_channel": k.channel_id, "p_day": k.digest_date,
-                 "p_ts": ts} for k, ts in sent]  # fmt: skip
-        with self._tx() as s:
-            s.execute(_HEADER_SENT, rows)
+        self.record_sent(Marks(headers=tuple(sent)))
+
+    def record_sent(self, marks: Marks) -> None:
+        """Record sent posts and headers (with their ts), all in one transaction.
+
+        A mark turns its post `sent` whatever its state: `sending`, or `unknown` when another
+        worker took the run while this mark waited for the database.
+        """
+        if marks.posts or marks.headers:
+            with self._tx() as s:
+                _write_marks(s, marks)
 
     def header_done(self, key: RunKey, ts: str | None) -> None:
         """Sent (with its ts), or None: not sent, may be tried again."""
@@ -247,12 +274,7 @@ class RunQueries(StoreBase):
 
     def posts_sent(self, sent: list[tuple[RunKey, str, str, datetime]]) -> None:
         """Mark many posts sent (with their message ts) in one transaction."""
-        if not sent:
-            return
-        rows = [{**_post_key(key, arxiv_id), "p_ts": ts, "p_now": now}
-                for key, arxiv_id, ts, now in sent]  # fmt: skip
-        with self._tx() as s:
-            s.execute(_MARK_SENT, rows)
+        self.record_sent(Marks(posts=tuple(sent)))
 
     def post_failed(self, key: RunKey, arxiv_id: str, error: str) -> None:
         with self._tx() as s:
@@ -311,6 +333,16 @@ def _run_posts(key: RunKey) -> Any:
         PostRow.channel_id == key.channel_id,
         PostRow.digest_date == key.digest_date,
     )
+
+
+def _write_marks(s: Connection, marks: Marks) -> None:
+    if marks.posts:
+        s.execute(_MARK_SENT, [{**_post_key(key, arxiv_id), "p_ts": ts, "p_now": now}
+                               for key, arxiv_id, ts, now in marks.posts])  # fmt: skip
+    if marks.headers:
+        s.execute(_HEADER_SENT, [{"p_team": k.team_id, "p_channel": k.channel_id,
+                                  "p_day": k.digest_date, "p_ts": ts}
+                                 for k, ts in marks.headers])  # fmt: skip
 
 
 def _post_key(key: RunKey, arxiv_id: str) -> dict[str, Any]:

@@ -7,13 +7,14 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, select
 
 from bot.core.models import ChannelDigest, Paper, RunKey
 from bot.core.schedule import Schedule
 from bot.storage.migrate import current, upgrade
 from bot.storage.repositories import MAX_POST_ATTEMPTS, Store
-from bot.storage.schema import Base
+from bot.storage.runs import Marks
+from bot.storage.schema import Base, DigestRunRow, PostRow
 
 NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 DUE = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
@@ -174,6 +175,67 @@ def test_a_dead_workers_sends_become_unknown_and_are_never_resent(engine: Engine
     assert not store.claim_header(run)
     assert store.posted_ids("T1", "C1") == {"2511.00001"}
     assert store.run_post_count(run) == 1
+
+
+def leased_run(store: Store, owner: str) -> RunKey:
+    subscribe(store, "x y")
+    (due,) = store.due_channels(NOW)
+    run = RunKey("T1", "C1", date(2026, 11, 27))
+    store.advance([(due, DUE + timedelta(days=1), run)], NOW)
+    assert store.lease_runs(owner, NOW, timedelta(minutes=5)) == [run]
+    return run
+
+
+def post_states(store: Store) -> dict[str, tuple[str, str | None]]:
+    with store._tx() as s:
+        rows = s.execute(select(PostRow.arxiv_id, PostRow.state, PostRow.message_ts)).all()
+    return {arxiv_id: (state, ts) for arxiv_id, state, ts in rows}
+
+
+def run_status(store: Store, run: RunKey) -> str:
+    with store._tx() as s:
+        return str(s.scalar(select(DigestRunRow.status).where(
+            DigestRunRow.team_id == run.team_id, DigestRunRow.digest_date == run.digest_date
+        )))  # fmt: skip
+
+
+def test_a_run_finishes_in_one_transaction_with_its_last_sent_marks(engine: Engine) -> None:
+    store = Store(engine)
+    run = leased_run(store, "w1")
+    assert store.claim_header(run)
+    assert store.claim_post(run, "2511.00001", "w1", NOW)
+    marks = Marks(posts=((run, "2511.00001", "1700000000.000100", NOW),),
+                  headers=((run, "1700000000.000099"),))  # fmt: skip
+    assert store.finish_unless_failed(run, "w1", NOW, marks)
+    assert run_status(store, run) == "done"
+    assert post_states(store) == {"2511.00001": ("sent", "1700000000.000100")}
+    assert store.paper_of_message("T1", "C1", "1700000000.000100") == "2511.00001"
+    assert store.header_state(run) == "sent"
+
+
+def test_a_late_sent_mark_turns_an_unknown_post_sent_with_its_ts(engine: Engine) -> None:
+    store = Store(engine)
+    run = leased_run(store, "w1")
+    assert store.claim_post(run, "2511.00001", "w1", NOW)
+    store.release_run(run, "w1")  # w1's mark could not be written: the run is given back
+    assert store.lease_runs("w2", NOW, timedelta(minutes=5)) == [run]
+    assert post_states(store) == {"2511.00001": ("unknown", None)}
+    assert not store.claim_post(run, "2511.00001", "w2", NOW)  # never sent again
+    store.record_sent(Marks(posts=((run, "2511.00001", "1700000000.000100", NOW),)))
+    assert post_states(store) == {"2511.00001": ("sent", "1700000000.000100")}
+    assert store.paper_of_message("T1", "C1", "1700000000.000100") == "2511.00001"
+
+
+def test_a_workers_own_unmarked_sends_become_unknown_when_it_takes_the_run_again(
+    engine: Engine,
+) -> None:
+    store = Store(engine)
+    run = leased_run(store, "w1")
+    assert store.claim_post(run, "2511.00001", "w1", NOW)  # claimed, its mark never written
+    store.release_run(run, "w1")
+    assert store.lease_runs("w1", NOW, timedelta(minutes=5)) == [run]
+    assert post_states(store) == {"2511.00001": ("unknown", None)}
+    assert store.posted_ids("T1", "C1") == {"2511.00001"}
 
 
 def test_paper_snapshots_round_trip(engine: Engine) -> None:

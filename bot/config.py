@@ -31,6 +31,7 @@ _INT_SETTINGS = {
     "DIGEST_THREADS": (8, 1, 256),
     "WORKSPACE_POSTS_PER_SECOND": (10, 1, 100),
     "WEB_THREADS": (16, 1, 512),
+    "WEB_CONNECTIONS": (1000, 10, 10000),
     "WEB_CONCURRENCY": (1, 1, 64),
 }
 _URL_SETTINGS = {
@@ -75,6 +76,7 @@ class Settings:
     workspace_posts_per_second: int = 10
     save_emoji: frozenset[str] = frozenset({"bookmark"})
     web_threads: int = 16
+    web_connections: int = 1000
     web_concurrency: int = 1
     http_timeout: float = 10.0
 
@@ -128,6 +130,7 @@ class Settings:
             digest_threads=numbers["DIGEST_THREADS"],
             workspace_posts_per_second=numbers["WORKSPACE_POSTS_PER_SECOND"],
             web_threads=numbers["WEB_THREADS"],
+            web_connections=numbers["WEB_CONNECTIONS"],
             web_concurrency=numbers["WEB_CONCURRENCY"],
             save_emoji=emoji,
             slack_bot_token=env.get("SLACK_BOT_TOKEN"),

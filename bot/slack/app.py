@@ -21,7 +21,12 @@ from bot.installations import InstallationService
 from bot.reading_list import ReadingListService
 from bot.services import PaperService
 from bot.slack import actions, commands, reading
-from bot.slack.installs import CachedAuthorize, Workspaces, quiet_bolt_not_installed_errors
+from bot.slack.installs import (
+    STATE_EXPIRATION_SECONDS,
+    CachedAuthorize,
+    Workspaces,
+    quiet_bolt_not_installed_errors,
+)
 from bot.slack.oauth_pages import harden
 from bot.slack.respond import PooledRespond
 from bot.subscriptions import SubscriptionService
@@ -227,14 +232,17 @@ def oauth_settings(
         log.info("install failed: %s", args.reason)
         message = INSTALL_FAILURES.get(args.reason, INSTALL_FAILURES["_"])
         body = INSTALL_PAGE.format(message=html.escape(message))
+        cookie = args.settings.state_utils.build_set_cookie_for_deletion()
         return BoltResponse(status=args.suggested_status_code, body=body,
-                            headers={"Content-Type": "text/html; charset=utf-8"})  # fmt: skip
+                            headers={"Content-Type": "text/html; charset=utf-8",
+                                     "Set-Cookie": cookie})  # fmt: skip
 
     return harden(OAuthSettings(
         client_id=settings.slack_client_id, client_secret=settings.slack_client_secret,
         scopes=list(settings.slack_scopes), redirect_uri=settings.slack_redirect_uri,
         installation_store=workspaces.installation_store, state_store=workspaces.state_store,
         callback_options=CallbackOptions(success=success, failure=failure),
+        state_expiration_seconds=STATE_EXPIRATION_SECONDS,  # the cookie lives as long as the row
     ))  # fmt: skip
 
 

@@ -3,12 +3,15 @@
 Hugging Face's list for today's feed day moves all day (upvotes), so it is refreshed every
 `HF_REFRESH_MINUTES`; a past day is fetched once more after it has settled and then left alone.
 arXiv's RSS feeds change once per announcement cycle (midnight US-Eastern), so a category is
-fetched once per cycle. Failures back off exponentially per feed, honouring Retry-After; the
-state lives in the database so a restart does not hammer an upstream that is down.
+fetched once per cycle. Failures back off exponentially per feed, honouring Retry-After up to
+`BACKOFF_MAX`; the state lives in the database so a restart does not hammer an upstream that is
+down. An upstream never destroys stored data: `refusal` says when an answer must not replace a
+stored listing, and a failure forgets the validators so the next fetch is a full one.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
@@ -17,6 +20,8 @@ from bot.core.window import FEED_ZONE, feed_today
 
 BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_MAX = timedelta(hours=2)
+SHRINK_FLOOR = 10  # a stored listing at least this long ...
+SHRINK_SHARE = 0.5  # ... is never replaced by an answer with less than this share of it
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,13 +45,16 @@ class FeedState:
         return self.failures > 0
 
 
-def hf_day_due(state: FeedState | None, day: date, now: datetime, every: timedelta) -> bool:
-    """Should Hugging Face's list for `day` be fetched now?"""
+def hf_day_due(
+    state: FeedState | None, day: date, now: datetime, every: timedelta, holds_papers: bool = True
+) -> bool:
+    """Should Hugging Face's list for `day` be fetched now? A past day that holds no paper
+    (Hugging Face answered `[]`) never settles: it is asked again every `every`."""
     if state is None or state.fetched_at is None:
         return _not_backing_off(state, now)
     if state.settled or not _not_backing_off(state, now):
         return False
-    if day < feed_today(now):  # the day is over: one last fetch once it has settled
+    if day < feed_today(now) and holds_papers:  # the day is over: one last fetch once settled
         return state.fetched_at < settled_at(day)
     return now - state.fetched_at >= every
 
@@ -74,9 +82,24 @@ def _not_backing_off(state: FeedState | None, now: datetime) -> bool:
 
 def backoff(failures: int, retry_after: float | None) -> timedelta:
     """How long to wait after the `failures`-th consecutive failure (1, 2, 4 ... minutes, at
-    most two hours), or the upstream's Retry-After when it asks for longer."""
-    wait: timedelta = min(BACKOFF_BASE * 2 ** max(0, failures - 1), BACKOFF_MAX)
-    return max(wait, timedelta(seconds=retry_after or 0))
+    most two hours), or the upstream's Retry-After when it asks for longer (never longer than
+    two hours either: no header freezes a feed)."""
+    doublings = min(max(0, failures - 1), 16)  # past two hours anyway; no overflow at 10**6
+    wait: timedelta = min(BACKOFF_BASE * 2**doublings, BACKOFF_MAX)
+    hint = retry_after if retry_after is not None and math.isfinite(retry_after) else 0.0
+    asked = min(max(0.0, hint), BACKOFF_MAX.total_seconds())
+    return min(max(wait, timedelta(seconds=asked)), BACKOFF_MAX)
+
+
+def refusal(stored: int, answered: int) -> str | None:
+    """Why an answer of `answered` papers must not replace a stored listing of `stored` papers
+    of the same feed and day, or None when it may: an empty answer never replaces a non-empty
+    listing, nor does one with less than half of a listing of at least ten."""
+    if stored and not answered:
+        return f"answer lists no paper where {stored} are stored (kept them)"
+    if stored >= SHRINK_FLOOR and answered < stored * SHRINK_SHARE:
+        return f"answer lists {answered} papers where {stored} are stored (kept them)"
+    return None
 
 
 def after_success(state: FeedState, now: datetime, **changes: object) -> FeedState:
@@ -87,9 +110,11 @@ def after_success(state: FeedState, now: datetime, **changes: object) -> FeedSta
 def after_failure(
     state: FeedState, now: datetime, reason: str, retry_after: float | None
 ) -> FeedState:
+    """One more failure: back off, and forget the validators so that the next fetch is a full
+    one (a conditional request must never keep a bad answer in place with a 304)."""
     failures = state.failures + 1
-    return replace(state, checked_at=now, failures=failures, error=reason[:200],
-                   retry_at=now + backoff(failures, retry_after))  # fmt: skip
+    return replace(state, checked_at=now, failures=failures, error=reason[:200], etag=None,
+                   last_modified=None, retry_at=now + backoff(failures, retry_after))  # fmt: skip
 
 
 def merge(old: Paper, new: Paper) -> Paper:

@@ -2,6 +2,10 @@
 
 One request per feed day is enough (the feeds change once a day, and are empty on weekends), and
 arXiv's terms allow at most one request every 3 seconds, one connection at a time.
+
+Hostile feeds: a document with a DTD (`<!DOCTYPE`, `<!ENTITY`: entity expansion, "billion
+laughs") is refused before feedparser sees it, as is one with more than `MAX_ITEMS` items; the
+client refuses any document feedparser flags (`bozo`), so only well-formed feeds are stored.
 """
 
 from __future__ import annotations
@@ -21,10 +25,11 @@ from urllib.parse import quote
 
 import feedparser
 import httpx
+from feedparser.encodings import convert_to_utf8
 
 from bot.core.categories import normalize_category
 from bot.core.models import Paper, normalize_arxiv_id
-from bot.sources import SourceUnavailable
+from bot.sources import MAX_BODY_BYTES, Answer, SourceUnavailable, get_bounded, wait_seconds
 
 log = logging.getLogger(__name__)
 SOURCE = "arXiv"
@@ -48,17 +53,21 @@ _AFFILIATION = re.compile(r"\([^()]*\)")
 _AUTHOR_SEPARATOR = re.compile(r"\s*[,;]\s*(?:and\s+)?|\s+and\s+", re.I)
 _NAME_SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"})
 _FEED_ENDS = (b"</rss>", b"</feed>", b"</rdf:RDF>")
+_DTD = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.I)
+_ITEM_TAG = re.compile(rb"<(?:\w+:)?(?:item|entry)[\s/>]", re.I)
+MAX_ITEMS = 5000  # a whole archive (cs) announces about 2,000 a day, replacements included
 
 
 @dataclass(frozen=True, slots=True)
 class FeedResult:
     """One parsed feed: the new and cross-listed papers, and what was left out and why.
 
-    `malformed` means the body is not an RSS/Atom feed at all, or feedparser flagged it broken
-    (`bozo`) and no item in it was usable (none became a paper or counted as replaced). A broken
-    body that still yields usable items is *not* malformed: feedparser's lenient parser
-    recovered them and they are kept, with `problem` saying what was wrong (the client still
-    refuses such a body when the document is cut short, see `ArxivClient.feed`).
+    `malformed` means the body is not an RSS/Atom feed at all, was refused unparsed (a DTD, too
+    many items), or feedparser flagged it broken (`bozo`) and no item in it was usable (none
+    became a paper or counted as replaced). A broken body that still yields usable items is
+    *not* malformed here: feedparser's lenient parser recovered them, with `problem` saying what
+    was wrong. The client refuses any body with a `problem` (see `ArxivClient.feed`): only
+    well-formed feeds are stored.
     """
 
     papers: tuple[Paper, ...] = ()
@@ -95,9 +104,14 @@ def parse_feed(body: bytes | str) -> FeedResult:
     None: which day a feed stands for is the caller's decision.
     """
     data = body.encode("utf-8") if isinstance(body, str) else body
+    refused = _refused(data)
+    if refused:
+        return FeedResult(malformed=True, problem=refused)
     # Always a stream: given bytes, feedparser first tries them as a file name.
     parsed = feedparser.parse(io.BytesIO(data), sanitize_html=False, resolve_relative_uris=False)
     problem = _problem(parsed)
+    if len(parsed.get("entries") or ()) > MAX_ITEMS:
+        return FeedResult(malformed=True, problem=f"over {MAX_ITEMS} items")
     if not parsed.get("version"):
         return FeedResult(malformed=True, problem=problem or "not an RSS or Atom feed")
     channel = parsed.get("feed") or {}
@@ -124,6 +138,19 @@ def parse_feed(body: bytes | str) -> FeedResult:
     return FeedResult(
         tuple(papers.values()), skipped, replaced, problem=problem, cross=frozenset(cross)
     )
+
+
+def _refused(data: bytes) -> str | None:
+    """Why a body is refused unparsed: a DTD (in any encoding feedparser would read it in,
+    so UTF-16 does not hide one), or more items than `MAX_ITEMS`."""
+    scratch: dict[str, Any] = {}
+    decoded = convert_to_utf8({}, data, scratch)  # what feedparser parses, as UTF-8
+    if _DTD.search(data) or _DTD.search(decoded):
+        return "refused a document type declaration (DTD, entities)"
+    items = len(_ITEM_TAG.findall(decoded))
+    if items > MAX_ITEMS:
+        return f"{items} items, over {MAX_ITEMS}"
+    return None
 
 
 def parse_entry(entry: Mapping[str, Any]) -> Paper | None:
@@ -222,6 +249,8 @@ class ArxivClient:
 
     At most one request every `min_interval` seconds per client, one at a time across threads:
     a lock is held from the wait through the whole request. `clock` and `sleep` are injectable.
+    Every request is bounded (`bot.sources.get_bounded`): `deadline` seconds in all (default:
+    the client's timeout) and `max_bytes` of body.
     """
 
     def __init__(
@@ -231,12 +260,16 @@ class ArxivClient:
         min_interval: float = 3.0,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        *,
+        deadline: float | None = None,
+        max_bytes: int = MAX_BODY_BYTES,
     ) -> None:
         self._http = http
         self._base = base_url.rstrip("/")
         self._min_interval = min_interval
         self._clock = clock
         self._sleep = sleep
+        self._deadline, self._max_bytes = deadline, max_bytes
         self._lock = threading.Lock()
         self._last_request: float | None = None
 
@@ -246,8 +279,9 @@ class ArxivClient:
         """Today's announcements in `categories` (one combined feed); conditional on etag/modified.
 
         A 304, or a 200 carrying the very ETag we sent, is `not_modified` and is not parsed.
-        A body that is malformed, an arXiv feed error, or cut short (feedparser recovered some
-        entries but the document never closes) raises SourceUnavailable.
+        A body that is malformed or flagged by feedparser (`bozo`: not well-formed, cut short),
+        refused (a DTD, too many items), an arXiv feed error, or with items of which none is
+        usable raises SourceUnavailable. Zero items (a weekend) is an empty result.
         """
         names = [normalize_category(c) or c.strip() for c in categories if c.strip()]
         if not names:
@@ -272,28 +306,22 @@ class ArxivClient:
         )  # fmt: skip
         return FeedFetch("ok", result, sent_back, last_modified, size)
 
-    def _get(self, url: str, headers: Mapping[str, str]) -> httpx.Response:
+    def _get(self, url: str, headers: Mapping[str, str]) -> Answer:
         with self._lock:
             if self._last_request is not None:
                 wait = self._last_request + self._min_interval - self._clock()
                 if wait > 0:
                     self._sleep(wait)
             self._last_request = self._clock()
-            try:
-                return self._http.get(url, headers=headers)
-            except httpx.TimeoutException as exc:
-                raise SourceUnavailable(SOURCE, f"timed out ({type(exc).__name__})") from exc
-            except httpx.RemoteProtocolError as exc:
-                raise SourceUnavailable(SOURCE, f"incomplete response ({exc})") from exc
-            except httpx.HTTPError as exc:
-                raise SourceUnavailable(SOURCE, f"{type(exc).__name__}: {exc}") from exc
+            return get_bounded(self._http, url, source=SOURCE, headers=headers,
+                               deadline=self._deadline, max_bytes=self._max_bytes)  # fmt: skip
 
 
-def _raise_for_status(response: httpx.Response) -> None:
+def _raise_for_status(response: Answer) -> None:
     status = response.status_code
     if status == 200:
         return
-    retry_after = _retry_after(response)
+    retry_after = wait_seconds(response.headers.get("retry-after"), response.headers.get("date"))
     if status == 429:
         raise SourceUnavailable(SOURCE, "rate limited (HTTP 429)", retry_after=retry_after)
     error = parse_feed(response.content).error if status == 400 and response.content else None
@@ -302,7 +330,8 @@ def _raise_for_status(response: httpx.Response) -> None:
 
 
 def _checked(body: bytes) -> FeedResult:
-    """Parse a 200's body, refusing what is empty, malformed, an error feed or cut short."""
+    """Parse a 200's body, refusing what is empty, malformed, flagged, an error feed, cut short
+    or without one usable item."""
     if not body.strip():
         raise SourceUnavailable(SOURCE, "empty body")  # seen when requests come too fast
     result = parse_feed(body)
@@ -313,24 +342,10 @@ def _checked(body: bytes) -> FeedResult:
     if result.problem and not body.rstrip().endswith(_FEED_ENDS):
         raise SourceUnavailable(SOURCE, f"truncated body ({len(body)} bytes)")
     if result.problem:
-        log.warning("arXiv feed is not well-formed, kept what parsed: %s", result.problem)
+        raise SourceUnavailable(SOURCE, f"not well-formed ({result.problem[:160]})")
+    if result.skipped and not result.papers and not result.replaced:
+        raise SourceUnavailable(SOURCE, f"no usable paper in {result.skipped} items")
+    if result.skipped:
+        log.warning("arXiv feed: dropped %d items (no arXiv id or title, unknown type)",
+                    result.skipped)  # fmt: skip
     return result
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    """Seconds to wait from `Retry-After` (delta seconds, or an HTTP date)."""
-    value = response.headers.get("retry-after", "").strip()
-    if not value:
-        return None
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    try:
-        now = parsedate_to_datetime(response.headers.get("date", ""))
-    except (TypeError, ValueError, IndexError):
-        now = datetime.now(UTC)
-    when, now = (d if d.tzinfo else d.replace(tzinfo=UTC) for d in (when, now))
-    return max(0.0, (when - now).total_seconds())

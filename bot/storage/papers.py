@@ -48,6 +48,12 @@ class PaperStore:
             if rows:
                 s.execute(LISTINGS.insert(), rows)
 
+    def listing_size(self, source: str, feed: str, day: date) -> int:
+        """How many papers `feed` lists on `day` (what an answer would replace)."""
+        query = select(func.count()).select_from(LISTINGS).where(*_listing(source, feed, day))
+        with self._engine.connect() as s:
+            return int(s.execute(query).scalar_one())
+
     def listed(self, source: str, feeds: Iterable[str], days: Iterable[date]) -> list[Paper]:
         """The papers `feeds` list on `days`, in listing order, each paper once."""
         feeds, days = list(feeds), list(days)

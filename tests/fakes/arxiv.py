@@ -23,7 +23,9 @@ Tests swap it with `FakeArxiv.serve`, and `weekend` serves valid feeds with zero
 
 Faults: the thin helpers `fail`, `rate_limit`, `malformed`, `slow` and `truncate` act on the next
 ``times`` feed requests; `FakeServer.inject` still works but bypasses the byte count.
-`requests` and `bytes_served` count what the feed endpoint answered.
+`requests` and `bytes_served` count what the feed endpoint answered. Hostile answers: `hostile`
+(any body, with ETag and Last-Modified like a real answer, e.g. `entity_expansion_feed()` or
+`feed_of(45_000)`) and `trickle` (the body a few bytes at a time, optionally unsized).
 """
 
 from __future__ import annotations
@@ -37,12 +39,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 from urllib.parse import unquote
 from xml.sax.saxutils import escape, quoteattr
 from zoneinfo import ZoneInfo
 
 from bot.core.categories import ARCHIVES, archive_of, categories_in, normalize_category
+from tests.fakes.hf import BodyFaults, Pacing
 from tests.fakes.server import Call, FakeServer, Reply, reason_phrase
 
 Item = dict[str, Any]
@@ -236,6 +239,32 @@ def _item_lines(kind: str, item: Item, midnight: datetime) -> list[str]:
     return lines
 
 
+def entity_expansion_feed(levels: int = 9) -> bytes:
+    """A "billion laughs" feed: nested internal entities that would expand to 10**levels
+    copies of "lol" in an item's title and abstract, if a parser expanded them."""
+    entities = ['  <!ENTITY lol0 "lol">'] + [
+        f'  <!ENTITY lol{n} "{f"&lol{n - 1};" * 10}">' for n in range(1, levels + 1)
+    ]
+    top = f"&lol{levels};"
+    return (
+        "<?xml version='1.0' encoding='UTF-8'?>\n<!DOCTYPE rss [\n" + "\n".join(entities)
+        + "\n]>\n<rss version=\"2.0\"><channel><title>cs.CL updates on arXiv.org</title>"
+        f"<item><title>{top}</title><link>https://arxiv.org/abs/2512.00001</link>"
+        f"<description>arXiv:2512.00001v1 Announce Type: new \nAbstract: {top}</description>"
+        "<guid isPermaLink=\"false\">oai:arXiv.org:2512.00001v1</guid></item>"
+        "</channel></rss>\n"
+    ).encode()  # fmt: skip
+
+
+def feed_of(count: int, day: date = date(2025, 12, 11)) -> bytes:
+    """A well-formed feed of `count` minimal new items (ids 2512.00000 upwards)."""
+    items = [
+        {"id": f"2512.{n:05d}", "title": f"Paper {n}", "categories": ["cs.CL"], "authors": []}
+        for n in range(count)
+    ]
+    return render_feed(["cs.CL"], day, [("new", item) for item in items])
+
+
 def strong_etag(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest() + '"'
 
@@ -284,6 +313,13 @@ class FakeArxiv(FakeServer):
         self._bytes_served = 0
         # Set to False to imitate a server (or proxy) that ignores conditional request headers.
         self.honor_conditional = True
+        self._body_faults = BodyFaults()
+        self._pacings: list[Pacing] = []
+
+    def start(self) -> Self:
+        super().start()
+        self._body_faults.install(self)
+        return self
 
     # -- content -----------------------------------------------------------
     def serve(self, items: Iterable[Item], announced: date | None = None) -> None:
@@ -372,16 +408,36 @@ class FakeArxiv(FakeServer):
 
         self._add_tweak(times, cut)
 
+    def hostile(self, body: bytes, times: int = 1) -> None:
+        """Answer 200 with `body` as the feed, carrying an ETag and Last-Modified of its own as
+        a real answer would (so a client that kept them would ask conditionally next time)."""
+
+        def swap(reply: Reply) -> Reply:
+            headers = self._headers(body, self.announced)
+            return Reply(200, body, headers=headers)
+
+        self._add_tweak(times, swap)
+
+    def trickle(
+        self, piece: int = 1, every: float = 0.5, times: int = 1, *, unsized: bool = False
+    ) -> None:
+        """Send the next `times` feed bodies `piece` bytes every `every` seconds (the headers at
+        once); with `unsized`, without Content-Length (the close ends the body)."""
+        with self._state_lock:
+            self._pacings += [Pacing(piece, every, unsized) for _ in range(times)]
+
     def clear_faults(self) -> None:
         super().clear_faults()
         with self._state_lock:
             self._tweaks.clear()
+            self._pacings.clear()
 
     def reset(self) -> None:
         """Forget calls, faults and counters (the served content stays)."""
         super().reset()
         with self._state_lock:
             self._tweaks.clear()
+            self._pacings.clear()
             self._bytes_served = 0
 
     def _add_tweak(self, times: int, apply: Callable[[Reply], Reply]) -> None:
@@ -400,6 +456,9 @@ class FakeArxiv(FakeServer):
 
     # -- routing -----------------------------------------------------------
     def route(self, call: Call) -> Reply:
+        with self._state_lock:
+            pacing = self._pacings.pop(0) if self._pacings else None
+        self._body_faults.pace(pacing)
         if call.method not in ("GET", "HEAD") or not call.path.startswith(RSS_PREFIX):
             return Reply(404, b"Not Found", headers={"Content-Type": "text/plain"})
         reply = self._feed(call, unquote(call.path[len(RSS_PREFIX) :]))

@@ -13,7 +13,10 @@ pick which feed days exist with `FakeHuggingFace.serve_days`, which rewrites eac
 ``paper.submittedOnDailyAt`` to the served date.
 
 Faults come from the base class (`FakeServer.inject`) plus the thin helpers `fail`,
-`rate_limit`, `bad_json`, `slow` and `truncate`.
+`rate_limit`, `bad_json`, `slow` and `truncate`, and the hostile ones: `garbage` (any JSON
+value, with an ETag like a real answer), `trickle` (the body a few bytes at a time, optionally
+without a Content-Length) and `oversize` (a body of a given size). `BodyFaults` gives the
+trickling to any FakeServer (the arXiv fake uses it too).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 from urllib.parse import urlencode
 
 from tests.fakes.server import Call, FakeServer, Reply, reason_phrase
@@ -172,6 +175,76 @@ class _Tweak:
     apply: Callable[[Reply], Reply]
 
 
+# --------------------------------------------------------------------------- body faults
+@dataclass
+class Pacing:
+    piece: int  # body bytes per write
+    every: float  # seconds between writes
+    unsized: bool  # drop Content-Length: the body ends when the connection closes
+    headers_sent: bool = False
+
+
+class BodyFaults:
+    """Trickled bodies for a started FakeServer: `pace()` (called by `route`, in the handler's
+    thread) marks the reply being built; its socket writer then sends the headers at once and the
+    body `piece` bytes every `every` seconds. A client that hangs up ends it quietly."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def install(self, fake: FakeServer) -> None:
+        server = fake._server
+        assert server is not None, "start the fake first"
+        base: Any = server.RequestHandlerClass
+        faults = self
+
+        class Handler(base):  # type: ignore[misc, valid-type]
+            def setup(self) -> None:
+                super().setup()
+                self.wfile = _PacedWriter(self.wfile, faults, self)
+
+        server.RequestHandlerClass = Handler
+
+    def pace(self, pacing: Pacing | None) -> None:
+        self._local.pacing = pacing
+
+    def current(self) -> Pacing | None:
+        return getattr(self._local, "pacing", None)
+
+
+class _PacedWriter:
+    def __init__(self, inner: Any, faults: BodyFaults, handler: Any) -> None:
+        self._inner, self._faults, self._handler = inner, faults, handler
+
+    def write(self, data: bytes) -> int:
+        pacing = self._faults.current()
+        if pacing is None:
+            try:
+                return int(self._inner.write(data))
+            except OSError:  # a client that stopped reading (a cap, a deadline) hung up
+                self._handler.close_connection = True
+                return len(data)
+        if not pacing.headers_sent:  # the first write is the status line and headers
+            pacing.headers_sent = True
+            if pacing.unsized:  # the body then ends when the connection closes
+                lines = data.split(b"\r\n")
+                kept = [h for h in lines if not h.lower().startswith(b"content-length:")]
+                data = b"\r\n".join([kept[0], b"Connection: close", *kept[1:]])
+                self._handler.close_connection = True
+            return int(self._inner.write(data))
+        try:
+            for start in range(0, len(data), pacing.piece):
+                time.sleep(pacing.every)
+                self._inner.write(data[start : start + pacing.piece])
+        except OSError:  # the client gave up: that is the point
+            pass
+        self._faults.pace(None)
+        return len(data)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
 # --------------------------------------------------------------------------- the fake
 class FakeHuggingFace(FakeServer):
     """A loopback Hugging Face papers API serving items from a `Corpus`.
@@ -193,6 +266,13 @@ class FakeHuggingFace(FakeServer):
         self._api_calls_in_window = 0
         # When set, dates after this day are rejected with 400 like HF does for future dates.
         self.today: date | None = None
+        self._body_faults = BodyFaults()
+        self._pacings: list[tuple[str, int, Pacing]] = []
+
+    def start(self) -> Self:
+        super().start()
+        self._body_faults.install(self)
+        return self
 
     # -- content -----------------------------------------------------------
     def serve_days(self, days: Sequence[date], *, shift_published: bool = False) -> None:
@@ -308,15 +388,53 @@ class FakeHuggingFace(FakeServer):
 
         self._add_tweak(path, times, cut)
 
+    def garbage(self, value: Any, times: int = 1, path: str = DAILY_PATH) -> None:
+        """Answer 200 with `value` as the JSON body (any JSON value: `[]`, an object, items with
+        null ids), with a fresh ETag as a real answer would carry."""
+        data = value if isinstance(value, bytes) else json.dumps(value).encode()
+
+        def swap(reply: Reply) -> Reply:
+            headers = dict(reply.headers)
+            headers["ETag"] = 'W/"' + hashlib.sha1(data).hexdigest()[:32] + '"'
+            return Reply(200, data, headers=headers)
+
+        self._add_tweak(path, times, swap)
+
+    def oversize(self, size: int, times: int = 1, path: str = DAILY_PATH) -> None:
+        """Answer 200 with a JSON list of `size` bytes (padded items), declared in full."""
+        item = b'{"paper":{"id":"2501.00001","title":"' + b"x" * 1000 + b'"}}'
+        count = max(1, size // (len(item) + 1))
+        self.garbage(b"[" + b",".join([item] * count) + b"]", times=times, path=path)
+
+    def trickle(self, piece: int = 1, every: float = 0.5, times: int = 1, *,
+                unsized: bool = False, path: str = DAILY_PATH) -> None:  # fmt: skip
+        """Send the next `times` bodies under `path` `piece` bytes every `every` seconds (the
+        headers at once); with `unsized`, without Content-Length (the close ends the body)."""
+        with self._state_lock:
+            self._pacings.append((path, times, Pacing(piece, every, unsized)))
+
     def clear_faults(self) -> None:
         super().clear_faults()
         with self._state_lock:
             self._tweaks.clear()
+            self._pacings.clear()
 
     def reset(self) -> None:
         super().reset()
         with self._state_lock:
             self._tweaks.clear()
+            self._pacings.clear()
+
+    def _take_pacing(self, path: str) -> Pacing | None:
+        with self._state_lock:
+            for index, (prefix, times, pacing) in enumerate(self._pacings):
+                if path.startswith(prefix):
+                    if times > 1:
+                        self._pacings[index] = (prefix, times - 1, pacing)
+                    else:
+                        del self._pacings[index]
+                    return Pacing(pacing.piece, pacing.every, pacing.unsized)
+        return None
 
     def _add_tweak(self, path: str, times: int, apply: Callable[[Reply], Reply]) -> None:
         with self._state_lock:
@@ -334,6 +452,7 @@ class FakeHuggingFace(FakeServer):
 
     # -- routing -----------------------------------------------------------
     def route(self, call: Call) -> Reply:
+        self._body_faults.pace(self._take_pacing(call.path))
         if call.method not in ("GET", "HEAD"):
             reply = _error(404, "Not Found")
         elif call.path == DAILY_PATH:

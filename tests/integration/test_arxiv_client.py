@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime
@@ -12,9 +13,17 @@ import httpx
 import pytest
 
 import bot.sources.arxiv as arxiv_module
+from bot.core.freshness import BACKOFF_MAX
 from bot.sources import SourceUnavailable
 from bot.sources.arxiv import ArxivClient, FeedFetch, FeedResult
-from tests.fakes.arxiv import FakeArxiv, load_fixture, select
+from tests.fakes.arxiv import (
+    FakeArxiv,
+    entity_expansion_feed,
+    feed_of,
+    load_fixture,
+    render_feed,
+    select,
+)
 from tests.fakes.hf import load_corpus
 from tests.fakes.server import Reply
 
@@ -386,3 +395,75 @@ def test_fake_counts_requests_and_bytes(client: ArxivClient, fake: FakeArxiv) ->
     assert fake.bytes_served == first.bytes + len(error_page)
     fake.reset()
     assert (fake.requests, fake.bytes_served) == (0, 0)
+
+
+# -- hostile answers ---------------------------------------------------------------------------
+def test_a_flagged_feed_is_unavailable_even_when_items_were_recovered(
+    client: ArxivClient, fake: FakeArxiv
+) -> None:
+    body = fake.feed_body("cs.CL").replace(b"<title>", b"<title>Q & A ", 1)  # a bare '&'
+    fake.hostile(body)
+    assert unavailable(client).reason.startswith("not well-formed (SAXParseException")
+
+
+def test_an_entity_expansion_feed_is_unavailable_at_once(
+    client: ArxivClient, fake: FakeArxiv
+) -> None:
+    fake.hostile(entity_expansion_feed())
+    reason = unavailable(client).reason
+    assert reason == "malformed feed (refused a document type declaration (DTD, entities))"
+
+
+def test_a_feed_of_45000_items_is_unavailable(client: ArxivClient, fake: FakeArxiv) -> None:
+    fake.hostile(feed_of(45_000))  # 19 MB: over the byte cap before the item cap
+    assert unavailable(client).reason.startswith("body too large")
+    fake.hostile(feed_of(5001))
+    assert unavailable(client).reason == "malformed feed (5001 items, over 5000)"
+
+
+def test_items_none_of_which_is_usable_are_unavailable(
+    client: ArxivClient, fake: FakeArxiv
+) -> None:
+    junk = [{"id": f"junk-{n}", "title": f"T{n}", "categories": ["cs.CL"]} for n in range(6)]
+    fake.hostile(render_feed(["cs.CL"], fake.announced, [("new", item) for item in junk]))
+    assert unavailable(client).reason == "no usable paper in 6 items"
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["315360000", "9" * 400, "99999999999999999999", "1e400", "³", "-5", "Fri, 31 Dec 9999 "
+     "23:59:59 GMT", "Mon, 99 Foo 2036 99:99:99 GMT", "nan"],
+)  # fmt: skip
+def test_any_retry_after_is_read_without_error_and_capped_at_the_backoff_maximum(
+    client: ArxivClient, fake: FakeArxiv, header: str
+) -> None:
+    fake.inject("/rss/", Reply(429, b"Too Many Requests", headers={"Retry-After": header}))
+    retry_after = unavailable(client).retry_after
+    assert retry_after is None or 0 <= retry_after <= BACKOFF_MAX.total_seconds()
+    if header in ("315360000", "9" * 400, "Fri, 31 Dec 9999 23:59:59 GMT"):
+        assert retry_after == BACKOFF_MAX.total_seconds()
+
+
+def test_a_trickling_body_is_cut_off_at_the_overall_deadline(
+    fake: FakeArxiv, clock: FakeClock
+) -> None:
+    fake.trickle(piece=1, every=0.05)  # a byte every 50 ms: no read ever times out
+    with httpx.Client(timeout=1.0) as http:
+        client = ArxivClient(http, fake.url, clock=clock, sleep=clock.sleep)
+        started = time.monotonic()
+        error = unavailable(client)
+        took = time.monotonic() - started
+    assert error.reason == "timed out (no full answer in 1 s)"
+    assert 0.9 <= took < 1.5
+
+
+def test_an_unsized_body_stops_being_read_past_the_byte_cap(
+    fake: FakeArxiv, http: httpx.Client, clock: FakeClock
+) -> None:
+    small = ArxivClient(http, fake.url, clock=clock, sleep=clock.sleep, max_bytes=4096)
+    fake.trickle(piece=1024, every=0.0, unsized=True)  # no Content-Length to refuse up front
+    assert unavailable(small).reason == "body too large (over 4096 bytes)"
+    assert fake.calls_to("/rss/")  # it was asked, and answered, and cut
+    fake.trickle(piece=1024, every=0.0, unsized=True)
+    roomy = ArxivClient(http, fake.url, clock=clock, sleep=clock.sleep)
+    assert ok(roomy.feed(["cs.CL"])).papers  # an unsized body under the cap is fine

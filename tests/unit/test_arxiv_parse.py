@@ -1,10 +1,11 @@
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from bot.sources.arxiv import parse_feed, split_authors
-from tests.fakes.arxiv import FakeArxiv
+from tests.fakes.arxiv import FakeArxiv, entity_expansion_feed, feed_of
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "arxiv"
 
@@ -276,3 +277,33 @@ def test_fake_arxiv_documents_parse_with_every_special_fixture_item() -> None:
     assert papers["2512.08852"].authors == ("Gabriela Quispe",)
     assert papers["2512.08811"].published_at == datetime(2025, 12, 11, 5, tzinfo=UTC)
     assert "2410.05258" not in papers  # a replacement of a Hugging Face corpus paper
+
+
+def test_an_entity_expansion_document_is_refused_unparsed_in_no_time() -> None:
+    started = time.perf_counter()
+    result = parse_feed(entity_expansion_feed(levels=9))  # 10**9 "lol"s if it were expanded
+    assert time.perf_counter() - started < 1.0
+    assert result.malformed
+    assert result.papers == ()
+    assert result.problem == "refused a document type declaration (DTD, entities)"
+
+
+@pytest.mark.parametrize(
+    "prolog",
+    [
+        b'<!DOCTYPE rss [<!ENTITY big "' + b"x" * 100_000 + b'">]>',  # quadratic blow-up
+        b'<!doctype rss SYSTEM "file:///etc/passwd">',  # an external entity
+        b'<!DOCTYPE rss [\n<!ENTITY a "&#38;#38;">\n]>',
+    ],
+)
+def test_any_document_type_declaration_is_refused(prolog: bytes) -> None:
+    body = feed(item("2512.00001", title="&big;" * 100)).replace(b"<rss", prolog + b"\n<rss", 1)
+    result = parse_feed(body)
+    assert result.malformed
+    assert result.papers == ()
+
+
+def test_a_feed_over_the_item_cap_is_refused_and_one_at_the_cap_is_read() -> None:
+    assert parse_feed(feed_of(5001)).problem == "5001 items, over 5000"
+    assert parse_feed(feed_of(5001)).malformed
+    assert len(parse_feed(feed_of(5000)).papers) == 5000

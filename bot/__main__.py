@@ -172,6 +172,11 @@ def _send_digests(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         runtime.close()
     print(report.line())
+    if report.lost_work:  # the database failed mid-tick: some bookkeeping was not saved
+        print("papers-bot: database errors: some digest bookkeeping was not saved (see the log);"
+              " nothing is posted twice, a later run picks the rest up",
+              file=sys.stderr)  # fmt: skip
+        return 1
     return 0
 
 

@@ -9,6 +9,9 @@ Exactly once, across processes and crashes:
    sent and marked sent after. A send that failed is retried on a later tick; a send that was
    in flight when its worker died is never repeated (its fate is unknown, so nothing is posted
    twice).
+4. Bookkeeping survives database errors: sent marks wait in memory until written, a run is
+   finished only together with its last marks, and a run whose bookkeeping fails is given back
+   for a later tick without stopping the others. The tick counts such lost work.
 Posting is paced by a dispatcher: every channel's posts at most one a second, every
 workspace's at its own pace, all channels at once, no thread asleep per channel.
 """
@@ -22,10 +25,14 @@ import socket
 import threading
 import time
 import uuid
-from collections import deque
-from collections.abc import Callable
+from collections import Counter, deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.core.digest import digest_days, header_title, select
 from bot.core.models import ChannelDigest, Paper, Ranked, RunKey
@@ -36,11 +43,15 @@ from bot.slack.blocks import digest_header, digest_paper, empty_note
 from bot.slack.pacing import DONE, NEXT, Dispatcher, Pacer, Step
 from bot.slack.poster import CHANNEL_GONE, WORKSPACE_DEAD, Poster, PostFailed
 from bot.storage.repositories import Store
+from bot.storage.runs import Marks
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=10)
 MAX_TRIES = 4  # per post within one tick; then it waits for a later tick
 STOPS_CHANNEL = {"not_in_channel", "restricted_action", "missing_scope", "ekm_access_denied"}
+WRITE_TRIES = 3  # a bookkeeping write meeting a database error is tried this often in a row
+WRITE_BACKOFF = 0.1  # seconds before the second try, doubled after
+T = TypeVar("T")
 
 
 @dataclass
@@ -52,14 +63,22 @@ class TickReport:
     runs: int = 0
     posted: int = 0
     failed: int = 0
+    errors: int = 0  # runs given back after a database error in their bookkeeping
+    lost: int = 0  # sent marks (message ts) still unwritten at the end of the tick
     channels_stopped: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)  # time spent per phase
+
+    @property
+    def lost_work(self) -> bool:
+        """The database failed this tick: some bookkeeping waits for a later one."""
+        return bool(self.errors or self.lost)
 
     def line(self) -> str:
         phases = ", ".join(f"{name} {secs:.1f}s" for name, secs in self.seconds.items())
         return (f"digests: {self.opened} opened, {self.runs} worked, {self.posted} posts, "
                 f"{self.failed} failed, {self.skipped_late} skipped as too late, "
-                f"{len(self.channels_stopped)} channels stopped ({phases})")  # fmt: skip
+                f"{len(self.channels_stopped)} channels stopped, {self.errors} runs given back "
+                f"on database errors, {self.lost} sent marks unsaved ({phases})")  # fmt: skip
 
     def lap(self, name: str, since: float) -> float:
         now = time.perf_counter()
@@ -111,6 +130,7 @@ class DigestService:
         """Open the runs that are due at `now`, then work every open run nobody holds."""
         report = TickReport()
         started = time.perf_counter()
+        self._marks.flush()  # marks an earlier tick could not write
         self._open(self._store.due_channels(now), now, report)
         started = report.lap("open", started)
         runs = self._store.lease_runs(self.owner, now, LEASE)
@@ -124,9 +144,25 @@ class DigestService:
             finally:
                 self._marks.flush()
             report.lap("plan and post", started)
-        if report.opened or report.runs:
+        report.lost = self._marks.unwritten()
+        if report.lost_work:
+            log.error(report.line())
+        elif report.opened or report.runs:
             log.info(report.line())
         return report
+
+    def give_back(self, key: RunKey, report: TickReport) -> None:
+        """The database failed in a run's bookkeeping: count it and give the run back for a
+        later tick. Its claimed posts are never sent again; their marks wait in memory."""
+        log.error("team=%s channel=%s: digest of %s given back after a database error",
+                  *_where(key), key.digest_date, exc_info=True)  # fmt: skip
+        report.errors += 1
+        try:
+            _retried(lambda: self._store.release_run(key, self.owner))
+        except SQLAlchemyError:
+            log.error("team=%s channel=%s: digest of %s not given back either: taken again "
+                      "when its lease (%s) runs out", *_where(key), key.digest_date,
+                      LEASE)  # fmt: skip
 
     # -- opening runs -----------------------------------------------------------------------
     def _open(self, due: list[ChannelDigest], now: datetime, report: TickReport) -> None:
@@ -153,6 +189,8 @@ class DigestService:
         """What the run still has to post (None: nothing, the run is settled here)."""
         try:
             return self._plan_run(key, now)
+        except SQLAlchemyError:
+            raise  # bookkeeping: the job gives the run back and counts it
         except Exception:
             log.exception("team=%s channel=%s: planning the digest failed", *_where(key))
             self._store.release_run(key, self.owner)
@@ -161,7 +199,7 @@ class DigestService:
     def _plan_run(self, key: RunKey, now: datetime) -> _Plan | None:
         channel, posted, in_run = self._store.plan_inputs(key)
         if channel is None or channel.status != "active":
-            self._store.finish_run(key, self.owner, "skipped", self._clock())
+            self._close(key, "skipped")
             return None
         parsed = [parse_topic(t) for t in channel.topics if t]
         topics = [] if "" in channel.topics else parsed  # "": every paper, no filter
@@ -176,7 +214,7 @@ class DigestService:
             if channel.note_when_empty:
                 messages.append(_Message("note", *empty_note(title)))
             else:
-                self._store.finish_run(key, self.owner, "done", self._clock())
+                self._close(key, "done")
                 return None
         else:
             header = digest_header(title, len(chosen), channel.topics, got.sources, got.notes)
@@ -189,13 +227,29 @@ class DigestService:
         """Snapshot papers once per tick, however many channels post them."""
         new = [p for p in papers if p.arxiv_id not in self._kept]
         if new:
-            self._kept.update(p.arxiv_id for p in new)
             self._store.keep_papers(new, self._clock())
+            self._kept.update(p.arxiv_id for p in new)  # only once stored
 
     # -- when a run ends ------------------------------------------------------------------------
     def finish(self, plan: _Plan, now: datetime) -> None:
-        if not self._store.finish_unless_failed(plan.key, self.owner, self._clock()):
-            self.retry_or_drop(plan.key, now, "some papers failed")
+        key, owner = plan.key, self.owner
+        done = self._with_marks(
+            key, lambda marks: self._store.finish_unless_failed(key, owner, self._clock(), marks)
+        )
+        if not done:
+            self.retry_or_drop(key, now, "some papers failed")
+
+    def _close(self, key: RunKey, status: str) -> None:
+        """End the run as `status`, its unwritten marks written in the same transaction."""
+        self._with_marks(
+            key, lambda marks: self._store.finish_run(key, self.owner, status, self._clock(), marks)
+        )
+
+    def _with_marks(self, key: RunKey, end: Callable[[Marks], T]) -> T:
+        """Run `end`, a transaction ending the run, with the run's unwritten marks (retried a
+        few times; if it still fails, the marks wait in memory and the error is raised)."""
+        with self._marks.ending(key) as marks:
+            return _retried(lambda: end(marks))
 
     def stop_channel(self, plan: _Plan, failure: PostFailed, report: TickReport) -> None:
         """A Slack error that stops this channel (or workspace): record it and tell a person."""
@@ -212,7 +266,7 @@ class DigestService:
             text = _PAUSED.format(channel=key.channel_id, code=failure.code)
             self._poster.direct_message(key.team_id, channel.created_by, text)
         report.channels_stopped.append(key.channel_id)
-        self._store.finish_run(key, self.owner, "skipped", self._clock())
+        self._close(key, "skipped")
 
     def retry_or_drop(self, key: RunKey, now: datetime, why: str) -> None:
         """Try the run again on a later tick, unless it is more than the waiting window late."""
@@ -220,7 +274,7 @@ class DigestService:
         if now - due > self._wait:
             log.warning("team=%s channel=%s: digest of %s dropped after waiting %s: %s",
                         *_where(key), key.digest_date, self._wait, why)  # fmt: skip
-            self._store.finish_run(key, self.owner, "skipped", self._clock())
+            self._close(key, "skipped")
         else:
             log.info("team=%s channel=%s: digest of %s retried later: %s",
                      *_where(key), key.digest_date, why)  # fmt: skip
@@ -267,10 +321,22 @@ class _RunJob:
         return self._planned
 
     def prepare(self) -> bool:
-        self._planned = self._service.plan(self._key, self._now)
+        try:
+            self._planned = self._service.plan(self._key, self._now)
+        except SQLAlchemyError:
+            self._service.give_back(self._key, self._report)
+            return False
         return self._planned is not None
 
     def step(self) -> Step:
+        """The next post; a database error ends this run only (given back, counted)."""
+        try:
+            return self._step()
+        except SQLAlchemyError:
+            self._service.give_back(self._key, self._report)
+            return DONE
+
+    def _step(self) -> Step:
         plan, service = self._plan, self._service
         if not plan.messages:
             service.finish(plan, self._now)
@@ -321,38 +387,108 @@ class _RunJob:
 class _SentMarks:
     """Marks of sent posts and headers, written a batch at a time (one transaction for many).
 
-    Safe: a post is claimed before it is sent, so if the process dies before a batch is
-    written, those posts stay `sending`, become `unknown` and are never sent again; only their
-    message ts (for reactions) is lost.
+    A mark stays in memory until it is written: a batch the database refuses is tried again a
+    few times, then waits for the next flush (this tick's or a later one's). A run ends only
+    together with its last marks (`ending`). If the process dies first, those posts stay
+    `sending`, become `unknown` and are never sent again; only their message ts is lost.
     """
 
     def __init__(self, store: Store, batch: int = 50, every: float = 0.25) -> None:
         self._store, self._batch, self._every = store, batch, every
-        self._pending: list[tuple[RunKey, str, str, datetime]] = []
-        self._headers: list[tuple[RunKey, str]] = []
-        self._lock = threading.Lock()
+        self._posts: dict[tuple[RunKey, str], tuple[str, datetime]] = {}
+        self._headers: dict[RunKey, str] = {}
+        self._writing: Counter[RunKey] = Counter()  # marks being written, per run
+        self._changed = threading.Condition()
         self._flushed = time.monotonic()
 
     def add(self, key: RunKey, arxiv_id: str, ts: str, now: datetime) -> None:
-        with self._lock:
-            self._pending.append((key, arxiv_id, ts, now))
-            due = len(self._pending) >= self._batch or (
-                time.monotonic() - self._flushed > self._every
+        with self._changed:
+            self._posts[(key, arxiv_id)] = (ts, now)
+            due = not self._writing and (
+                len(self._posts) >= self._batch or time.monotonic() - self._flushed > self._every
             )
         if due:
             self.flush()
 
     def add_header(self, key: RunKey, ts: str) -> None:
-        with self._lock:
-            self._headers.append((key, ts))
+        with self._changed:
+            self._headers[key] = ts
 
-    def flush(self) -> None:
-        with self._lock:
-            pending, self._pending = self._pending, []
-            headers, self._headers = self._headers, []
+    def flush(self) -> bool:
+        """Write every waiting mark; False when the database refused (they wait on)."""
+        with self._changed:
             self._flushed = time.monotonic()
-        self._store.posts_sent(pending)
-        self._store.headers_sent(headers)
+            marks = self._take(lambda key: True)
+        if not marks.posts and not marks.headers:
+            return True
+        try:
+            _retried(lambda: self._store.record_sent(marks))
+        except SQLAlchemyError:
+            log.error("%d sent marks not written (kept for the next try)", len(marks.posts))
+            self._settle(marks, written=False)
+            return False
+        self._settle(marks, written=True)
+        return True
+
+    @contextmanager
+    def ending(self, key: RunKey) -> Iterator[Marks]:
+        """The run's unwritten marks, for the transaction that ends the run: dropped when the
+        block succeeds, kept when it raises. Waits for a flush writing some of them."""
+        with self._changed:
+            while self._writing[key]:
+                self._changed.wait()
+            marks = self._take(lambda k: k == key)
+        try:
+            yield marks
+        except BaseException:
+            self._settle(marks, written=False)
+            raise
+        self._settle(marks, written=True)
+
+    def unwritten(self) -> int:
+        with self._changed:
+            return len(self._posts) + len(self._headers) + self._writing.total()
+
+    def _take(self, wanted: Callable[[RunKey], bool]) -> Marks:
+        """Take the wanted runs' marks out to write them (the lock is held)."""
+        posts = tuple((k, paper, *v) for (k, paper), v in self._posts.items() if wanted(k))
+        headers = tuple((k, ts) for k, ts in self._headers.items() if wanted(k))
+        for key, paper, *_ in posts:
+            del self._posts[(key, paper)]
+            self._writing[key] += 1
+        for key, _ in headers:
+            del self._headers[key]
+            self._writing[key] += 1
+        return Marks(posts, headers)
+
+    def _settle(self, marks: Marks, *, written: bool) -> None:
+        with self._changed:
+            for key, paper, ts, now in marks.posts:
+                self._done_writing(key)
+                if not written:
+                    self._posts.setdefault((key, paper), (ts, now))
+            for key, ts in marks.headers:
+                self._done_writing(key)
+                if not written:
+                    self._headers.setdefault(key, ts)
+            self._changed.notify_all()
+
+    def _done_writing(self, key: RunKey) -> None:
+        self._writing[key] -= 1
+        if self._writing[key] <= 0:
+            del self._writing[key]
+
+
+def _retried(write: Callable[[], T]) -> T:
+    """A bookkeeping write, tried again (short backoff) while the database fails."""
+    for attempt in range(1, WRITE_TRIES):
+        try:
+            return write()
+        except SQLAlchemyError as exc:
+            log.warning("database write failed (try %d of %d): %s", attempt, WRITE_TRIES,
+                        str(exc).splitlines()[0][:200])  # fmt: skip
+            time.sleep(WRITE_BACKOFF * 2 ** (attempt - 1))
+    return write()
 
 
 def _across_workspaces(runs: list[RunKey]) -> list[RunKey]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import html
 import logging
+import os
+import traceback
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -274,7 +276,10 @@ def on_error(
 ) -> BoltResponse | None:
     """Log with the team and channel, and tell the person plainly, but only for a request
     that passed verification and authorization (`workspace` set): never answer a body nobody
-    vouched for."""
+    vouched for. A signed body whose shape Bolt itself trips over is a 400, not a 500."""
+    if _tripped_bolt(error):
+        log.warning("team=%s signed request Bolt could not read: %r", _team(body), error)
+        return BoltResponse(status=400, body="Malformed request body")
     log.error(
         "listener failed (team=%s channel=%s): %r",
         _team(body),
@@ -285,6 +290,15 @@ def on_error(
     if context.get("workspace") and body.get("response_url"):
         commands.answer_error(respond)
     return None
+
+
+def _tripped_bolt(error: Exception) -> bool:
+    """A type error raised inside Bolt's own code: it read a field of a shape Slack does not
+    send (the front checks the envelope; this catches what lies deeper)."""
+    if not isinstance(error, AttributeError | TypeError | KeyError | IndexError):
+        return False
+    frames = traceback.extract_tb(error.__traceback__)
+    return bool(frames) and f"{os.sep}slack_bolt{os.sep}" in frames[-1].filename
 
 
 def _team(body: dict[str, Any]) -> str:

@@ -102,10 +102,49 @@ def _bolt_request(body: bytes, environ: WSGIEnviron) -> BoltRequest | None:
     except Exception as exc:  # any parse failure of a signed body is a 400
         log.warning("signed request with an unreadable body refused: %s", type(exc).__name__)
         return None
-    if not isinstance(request.body, dict):
-        log.warning("signed request whose body is not an object refused")
+    if not isinstance(request.body, dict) or not slack_shaped(request.body):
+        log.warning("signed request whose body is not shaped as Slack's payloads refused")
         return None
     return request
+
+
+_OBJECT, _TEXT, _NONE = (dict,), (str,), (type(None),)
+# The envelope fields Bolt reads before any listener runs (team, user and enterprise lookups,
+# listener matching, self-event checks), with the JSON types Slack's payload references give
+# them. Bolt assumes these types; a signed body with others would make it raise (a 500).
+ENVELOPE: dict[str, tuple[type, ...]] = {
+    "type": _TEXT, "event": _OBJECT, "view": _OBJECT, "container": _OBJECT,
+    "message": _OBJECT, "team": _OBJECT + _TEXT + _NONE, "user": _OBJECT + _TEXT + _NONE,
+    "enterprise": _OBJECT + _TEXT + _NONE, "channel": _OBJECT + _TEXT + _NONE,
+    "actions": (list,), "authorizations": (list,), "team_id": _TEXT + _NONE,
+    "enterprise_id": _TEXT + _NONE, "user_id": _TEXT, "channel_id": _TEXT, "command": _TEXT,
+    "callback_id": _TEXT, "response_url": _TEXT, "trigger_id": _TEXT, "api_app_id": _TEXT,
+    "is_enterprise_install": (bool, str), "function_data": _OBJECT, "bot_access_token": _TEXT,
+}  # fmt: skip
+_INNER: dict[str, tuple[type, ...]] = {  # fields of `event`, `view`, `user`, `team` ... read
+    "type": _TEXT, "id": _TEXT, "team_id": _TEXT + _NONE, "enterprise_id": _TEXT + _NONE,
+    "bot_id": _TEXT + _NONE, "app_installed_team_id": _TEXT + _NONE, "callback_id": _TEXT,
+    "action_id": _TEXT, "block_id": _TEXT, "channel_id": _TEXT, "user_id": _TEXT,
+    "is_enterprise_install": (bool, str, type(None)), "subtype": _TEXT + _NONE,
+}  # fmt: skip
+
+
+def slack_shaped(body: dict[str, Any]) -> bool:
+    """Does every envelope field Bolt reads have the type Slack sends it with?"""
+    for name, value in body.items():
+        kinds = ENVELOPE.get(name)
+        if kinds is not None and not isinstance(value, kinds):
+            return False
+        inner = value if name in {"actions", "authorizations"} else [value]
+        if kinds is not None and not all(_inner_shaped(item, name) for item in inner):
+            return False
+    return True
+
+
+def _inner_shaped(value: Any, name: str) -> bool:
+    if not isinstance(value, dict):
+        return name not in {"actions", "authorizations"}  # their items are objects
+    return all(isinstance(value[k], t) for k, t in _INNER.items() if k in value)
 
 
 def _answer(

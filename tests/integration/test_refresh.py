@@ -5,6 +5,7 @@ restart, merging the two sources, and outages."""
 from __future__ import annotations
 
 import copy
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -14,6 +15,7 @@ import pytest
 from sqlalchemy import Engine
 
 from bot.catalog import Catalog
+from bot.core.freshness import BACKOFF_MAX
 from bot.core.models import ChannelDigest
 from bot.core.query import parse_topic
 from bot.core.schedule import Schedule
@@ -21,10 +23,10 @@ from bot.core.window import feed_days
 from bot.refresh import Refresher
 from bot.services import gather
 from bot.sources.arxiv import ArxivClient
-from bot.sources.hf import HuggingFaceClient
+from bot.sources.hf import DailyFetch, HuggingFaceClient
 from bot.storage.papers import PaperStore
 from bot.storage.repositories import Store
-from tests.fakes.arxiv import FakeArxiv
+from tests.fakes.arxiv import FakeArxiv, entity_expansion_feed, feed_of
 from tests.fakes.hf import FakeHuggingFace, load_corpus
 
 # Thursday 11 Dec 2025, 15:00 UTC (10:00 in New York): the arXiv fixture's announcement day
@@ -271,3 +273,240 @@ def test_a_bad_body_is_a_failure_and_keeps_the_stored_list(world: World) -> None
         state = world.store.feed_state("arxiv", "cs.CL")
         assert state is not None
         world.store.save_feed_state(replace(state, retry_at=None, etag=None, last_modified=None))
+
+
+# -- hostile upstreams: stored paper data is never destroyed ------------------------------------
+def _listed(world: World, day: date = TODAY) -> list[str]:
+    return [p.arxiv_id for p in world.store.listed("hf", [day.isoformat()], [day])]
+
+
+def _refused_and_kept(world: World, before: list[str], day: date = TODAY) -> None:
+    """The answer was a failure with backoff, the listing stayed, the validators went."""
+    assert _listed(world, day) == before
+    state = world.store.feed_state("hf", day.isoformat())
+    assert state is not None and state.failures == 1 and state.retry_at is not None
+    assert state.error and state.etag is None and state.last_modified is None
+    from bot.bootstrap import source_health
+
+    assert source_health(world.store)["hf"]["failing"] == 1
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        [],
+        [{"paper": {"id": None, "title": None}}] * 30,
+        [{"paper": {"id": 12, "title": ["x"]}}, "junk", None, 3],
+        {"papers": []},
+        None,
+    ],
+    ids=["empty-list", "null-ids", "wrong-types", "object", "null"],
+)
+def test_well_formed_garbage_never_replaces_a_stored_day(world: World, garbage: object) -> None:
+    world.refresher.run(NOW)
+    before = _listed(world)
+    assert before
+    world.hf.garbage(garbage, times=1)
+    outcome = world.refresher.hf_day(TODAY, NOW + timedelta(minutes=31))
+    assert outcome.status == "failed", outcome
+    _refused_and_kept(world, before)
+    got = world.catalog().window(feed_days(NOW, 3))
+    assert TODAY in got.stale  # /papers says the list may be out of date, and shows it
+    retry = world.store.feed_state("hf", TODAY.isoformat())
+    assert retry is not None and retry.retry_at is not None
+    assert world.refresher.hf_day(TODAY, retry.retry_at).status == "fetched"
+    last = [c for c in world.hf.calls_to("/api/daily") if c.query.get("date") == "2025-12-11"][-1]
+    assert "if-none-match" not in last.headers  # a full fetch after the refusal
+
+
+def test_an_answer_far_shorter_than_the_stored_day_is_refused(world: World) -> None:
+    items = world.hf.items_for(TODAY)
+    many = [copy.deepcopy(items[i % len(items)]) for i in range(24)]
+    for n, item in enumerate(many):
+        item["paper"]["id"] = f"2512.{n:05d}"
+    world.hf.serve(TODAY, many)
+    world.refresher.hf_day(TODAY, NOW)
+    before = _listed(world)
+    assert len(before) == 24
+    world.hf.serve(TODAY, many[:11])  # fewer than half of 24
+    assert world.refresher.hf_day(TODAY, NOW + timedelta(minutes=31)).status == "failed"
+    _refused_and_kept(world, before)
+    world.hf.serve(TODAY, many[:12])  # half is still a listing
+    assert world.refresher.hf_day(TODAY, NOW + timedelta(hours=2)).status == "fetched"
+    assert len(_listed(world)) == 12
+
+
+def test_a_refused_past_day_is_not_settled_and_is_fetched_again(world: World) -> None:
+    early = datetime(2025, 12, 11, 4, 30, tzinfo=UTC)  # still the 10th in New York
+    yesterday = date(2025, 12, 10)
+    world.refresher.run(early)
+    before = _listed(world, yesterday)
+    world.hf.garbage([], times=1)  # the settling fetch of the 10th answers nothing
+    later = early + timedelta(hours=2)
+    outcome = world.refresher.hf_day(yesterday, later)
+    assert outcome.status == "failed"
+    _refused_and_kept(world, before, yesterday)
+    state = world.store.feed_state("hf", yesterday.isoformat())
+    assert state is not None and not state.settled
+    assert world.refresher.hf_day(yesterday, later + timedelta(minutes=2)).status == "fetched"
+    state = world.store.feed_state("hf", yesterday.isoformat())
+    assert state is not None and state.settled
+
+
+def test_an_empty_day_with_nothing_stored_is_empty_and_never_settles(world: World) -> None:
+    yesterday = date(2025, 12, 10)
+    world.hf.serve(TODAY, [])
+    world.hf.serve(yesterday, [])
+    report = world.refresher.run(NOW)
+    statuses = {o.feed: o.status for o in report.outcomes}
+    assert statuses["2025-12-11"] == statuses["2025-12-10"] == "empty"
+    state = world.store.feed_state("hf", yesterday.isoformat())
+    assert state is not None and not state.settled and state.failures == 0
+    assert not world.catalog().window(feed_days(NOW, 3)).failed  # empty is not an outage
+    # Hugging Face publishes the 10th late: the empty past day is asked again, then settles
+    world.hf.serve_days(feed_days(NOW, 3)[1:])
+    later = world.refresher.run(NOW + timedelta(minutes=31))
+    assert {o.feed: o.status for o in later.outcomes}["2025-12-10"] == "fetched"
+    assert _listed(world, yesterday)
+    state = world.store.feed_state("hf", yesterday.isoformat())
+    assert state is not None and state.settled
+
+
+def test_a_json_object_for_a_list_is_one_feeds_failure_and_the_pass_goes_on(
+    world: World,
+) -> None:
+    world.categories = {"cs.CL"}
+    world.hf.garbage({"error": "not a list"}, times=1)
+    report = world.refresher.run(NOW)
+    statuses = sorted(o.status for o in report.outcomes)
+    assert statuses == ["failed", "fetched", "fetched", "fetched"]
+    failed = next(o for o in report.outcomes if o.status == "failed")
+    assert failed.error == "unusable answer (expected a JSON list of papers, got an object)"
+    state = world.store.feed_state("hf", failed.feed)
+    assert state is not None and state.failures == 1 and state.retry_at is not None
+
+
+class ExplodingFeed:
+    """A DailyFeed port that raises what no client should (a bug, a library surprise)."""
+
+    def __init__(self, real: HuggingFaceClient, day: date) -> None:
+        self.real, self.day = real, day
+
+    def daily_fetch(self, day: date, etag: str | None = None) -> DailyFetch:
+        if day == self.day:
+            raise RuntimeError("surprise")
+        return self.real.daily_fetch(day, etag)
+
+
+def test_an_unexpected_exception_in_one_feed_is_its_failure_with_backoff(world: World) -> None:
+    refresher = Refresher(
+        world.store, ExplodingFeed(HuggingFaceClient(world.http, world.hf.url), TODAY),
+        ArxivClient(world.http, world.arxiv.url, sleep=world.sleeps.append), window_days=3,
+        hf_every=timedelta(minutes=30), categories=lambda: {"cs.CL"},
+    )  # fmt: skip
+    report = refresher.run(NOW)
+    assert sorted(o.status for o in report.outcomes) == ["failed", "fetched", "fetched", "fetched"]
+    state = world.store.feed_state("hf", TODAY.isoformat())
+    assert state is not None and state.error == "unexpected RuntimeError: surprise"
+    assert state.retry_at == NOW + timedelta(minutes=1)
+
+
+@pytest.mark.parametrize("header", ["315360000", "9" * 400, "Fri, 31 Dec 9999 23:59:59 GMT"])
+def test_a_huge_retry_after_backs_off_at_most_the_backoff_maximum(
+    world: World, header: str
+) -> None:
+    from tests.fakes.server import Reply
+
+    reply = Reply(429, {"error": "slow down"}, headers={"Retry-After": header})
+    world.hf.inject("/api/daily_papers", reply, times=3)
+    report = world.refresher.run(NOW)  # no OverflowError, every day failed with backoff
+    assert [o.status for o in report.outcomes] == ["failed"] * 3
+    state = world.store.feed_state("hf", TODAY.isoformat())
+    assert state is not None and state.retry_at == NOW + BACKOFF_MAX
+
+
+def test_a_huge_ratelimit_reset_backs_off_at_most_the_backoff_maximum(world: World) -> None:
+    from tests.fakes.server import Reply
+
+    reset = '"api";r=0;t=' + "9" * 400
+    world.hf.inject("/api/daily_papers", Reply(429, {"error": "no"}, headers={"RateLimit": reset}))
+    assert world.refresher.hf_day(TODAY, NOW).status == "failed"
+    state = world.store.feed_state("hf", TODAY.isoformat())
+    assert state is not None and state.retry_at == NOW + BACKOFF_MAX
+
+
+def test_a_trickling_answer_is_cut_at_the_deadline_and_the_others_continue(
+    world: World,
+) -> None:
+    world.hf.trickle(piece=1, every=0.1)  # never a read timeout; the client's deadline is 2 s
+    started = time.monotonic()
+    report = world.refresher.run(NOW)
+    assert time.monotonic() - started < 4.5
+    assert sorted(o.status for o in report.outcomes) == ["failed", "fetched", "fetched"]
+    failed = next(o for o in report.outcomes if o.status == "failed")
+    assert failed.error == "timed out (no full answer in 2 s)"
+
+
+def test_a_day_of_70000_items_is_refused_and_not_stored(world: World) -> None:
+    world.refresher.run(NOW)
+    before = _listed(world)
+    world.hf.garbage([{"paper": {"id": f"2512.{n % 99999:05d}", "title": "t"}}
+                      for n in range(70_000)])  # fmt: skip
+    outcome = world.refresher.hf_day(TODAY, NOW + timedelta(minutes=31))
+    assert outcome.error == "unusable answer (70000 items, over 2000)"
+    _refused_and_kept(world, before)
+
+
+def test_an_oversize_answer_is_refused_and_not_stored(world: World) -> None:
+    world.refresher.run(NOW)
+    before = _listed(world)
+    world.hf.oversize(11 * 1024 * 1024)
+    outcome = world.refresher.hf_day(TODAY, NOW + timedelta(minutes=31))
+    assert outcome.status == "failed" and outcome.error
+    assert outcome.error.startswith("body too large")
+    _refused_and_kept(world, before)
+
+
+@pytest.mark.parametrize("hostile", ["entity-expansion", "45000-items", "5001-items", "flagged"])
+def test_a_bad_arxiv_feed_keeps_the_listing_and_the_next_fetch_is_a_full_one(
+    world: World, hostile: str
+) -> None:
+    world.refresher.arxiv_category("cs.CL", NOW)
+    before = world.catalog().categories(["cs.CL"]).papers
+    assert before
+    good = world.arxiv.feed_body("cs.CL")
+    bodies = {
+        "entity-expansion": entity_expansion_feed(),
+        "45000-items": feed_of(45_000),
+        "5001-items": feed_of(5001),
+        "flagged": good.replace(b"<title>", b"<title>Q & A ", 1),
+    }
+    world.arxiv.hostile(bodies[hostile])
+    next_cycle = NOW + timedelta(days=1)
+    outcome = world.refresher.arxiv_category("cs.CL", next_cycle)
+    assert outcome.status == "failed", outcome
+    assert world.catalog().categories(["cs.CL"]).papers == before
+    state = world.store.feed_state("arxiv", "cs.CL")
+    assert state is not None and state.failures == 1 and state.error
+    assert (state.etag, state.last_modified) == (None, None)
+    from bot.bootstrap import source_health
+
+    assert source_health(world.store)["arxiv"]["failing"] == 1
+    assert state.retry_at is not None
+    assert world.refresher.arxiv_category("cs.CL", state.retry_at).status == "fetched"
+    last = world.arxiv.calls_to("/rss/")[-1]
+    assert "if-none-match" not in last.headers and "if-modified-since" not in last.headers
+
+
+def test_an_arxiv_refetch_of_the_same_cycle_never_halves_its_listing(world: World) -> None:
+    world.refresher.arxiv_category("cs.CL", NOW)
+    before = world.catalog().categories(["cs.CL"]).papers
+    assert len(before) >= 10
+    world.arxiv.hostile(feed_of(3))  # the same cycle, three papers where 17 are stored
+    state = world.store.feed_state("arxiv", "cs.CL")
+    assert state is not None
+    world.store.save_feed_state(replace(state, fetched_at=None, etag=None, last_modified=None))
+    outcome = world.refresher.arxiv_category("cs.CL", NOW + timedelta(hours=1))
+    assert outcome.status == "failed"
+    assert outcome.error == f"answer lists 3 papers where {len(before)} are stored (kept them)"
+    assert world.catalog().categories(["cs.CL"]).papers == before

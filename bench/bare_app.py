@@ -1,14 +1,13 @@
-"""The baseline: a Bolt app that only acks /papers, served by gunicorn like the bot."""
+"""The baseline: a Bolt app that only acks /papers, behind Bolt's own WSGI adapter (as Bolt's
+documentation serves it under gunicorn), without papers-bot's front (bot/slack/web.py)."""
 
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from slack_bolt import Ack, App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
-
-from bot.slack.web import create_wsgi_app
 
 app = App(
     signing_secret=os.environ["SLACK_SIGNING_SECRET"],
@@ -22,8 +21,4 @@ def only_ack(ack: Ack) -> None:
     ack()
 
 
-def _health() -> tuple[bool, dict[str, Any]]:
-    return True, {}
-
-
-wsgi = create_wsgi_app(app, _health, os.environ["SLACK_SIGNING_SECRET"])
+wsgi = SlackRequestHandler(app)

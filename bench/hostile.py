@@ -5,8 +5,9 @@ Run from the repository root:  .venv/bin/python -m bench.hostile
 
 1. Slow clients: `--slow` connections each send a request line and then one header byte every
    two seconds, never finishing; meanwhile signed `/papers` commands arrive (5 a second) and
-   each ack is timed. Measured on `papers-bot serve` and on the bare Bolt app under gunicorn's
-   gthread worker (the front papers-bot had before, same 16 threads).
+   each ack is timed. Measured on `papers-bot serve` and on the baseline: a bare Bolt app behind
+   Bolt's own WSGI adapter under gunicorn's gthread worker (papers-bot's front before issue 11,
+   same 16 threads).
 2. Oversized bodies: `--bodies` unsigned POSTs of `--body-mb` MB each at once; the growth of
    the serving process's resident memory (VmRSS of gunicorn's worker) is reported.
 3. Hostile requests: forged, malformed, oversized and fuzzed requests, each carrying a
@@ -120,7 +121,8 @@ def acks_beside_slow_clients(url: str, up: Upstreams, slow: int, seconds: float)
     within = sum(1 for t in times if t <= ACK_TARGET)
     finite = [t * 1000 for t in times if t != float("inf")]
     return {"slow": slow, "held": held, "refused": clients.refused, "commands": len(times),
-            "within": within, "p50": percentile(finite, 50), "p99": percentile(finite, 99)}  # fmt: skip
+            "within": within, "p50": percentile(finite, 50),
+            "p99": percentile(finite, 99)}  # fmt: skip
 
 
 # -- 2. oversized bodies -----------------------------------------------------------------------
@@ -198,12 +200,12 @@ class Canary:
         self.hits = hits
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 hits.append(self.path)
                 self.send_response(200)
                 self.end_headers()
 
-            do_GET = do_POST  # noqa: N815
+            do_GET = do_POST
 
             def log_message(self, *args: Any) -> None:
                 return
@@ -292,8 +294,8 @@ def main() -> None:
     args = parser.parse_args()
     with fakes() as up:
         env = {**bot_env(up), "DATABASE_URL": f"sqlite:///{Path('bench-hostile.db').resolve()}"}
-        for kind in ("gunicorn gthread (bare Bolt app, the old front)", "papers-bot"):
-            name = "papers-bot" if kind == "papers-bot" else "bare"
+        for kind in ("bare Bolt app under gunicorn gthread (baseline)", "papers-bot serve"):
+            name = "papers-bot" if kind.startswith("papers-bot") else "bare"
             with served(name, env) as url:
                 slow = acks_beside_slow_clients(url, up, args.slow, args.seconds)
                 print(f"{kind}: {slow['slow']} slow connections ({slow['held']} still held, "
@@ -301,14 +303,14 @@ def main() -> None:
                       f"commands acked within {ACK_TARGET:.0f} s (p50 {slow['p50']:.0f} ms, "
                       f"p99 {slow['p99']:.0f} ms)")  # fmt: skip
                 big = oversized_bodies(url, args.bodies, args.body_mb)
+                growth = big["peak"] - big["before"]
                 print(f"{kind}: {args.bodies} unsigned {args.body_mb} MB bodies: RSS "
                       f"{big['before']:.0f} MB -> peak {big['peak']:.0f} MB, growth "
-                      f"{big['peak'] - big['before']:.0f} MB; answers {big['statuses']}")  # fmt: skip
-                if name == "papers-bot":
-                    canary = Canary()
-                    hostile = try_hostile(url, canary)
-                    canary.close()
-                    print(f"{kind}: {hostile['tried']} hostile requests, {hostile['5xx']} "
+                      f"{growth:.0f} MB; answers {big['statuses']}")  # fmt: skip
+                canary = Canary()
+                hostile = try_hostile(url, canary)
+                canary.close()
+                print(f"{kind}: {hostile['tried']} hostile requests, {hostile['5xx']} "
                           f"answered 5xx, {hostile['outbound']} outbound requests caused by "
                           f"unverified input; answers {hostile['codes']}")  # fmt: skip
         for suffix in ("", "-shm", "-wal"):

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -83,16 +84,12 @@ def test_preview_with_hugging_face_down_says_so_and_exits_1(tmp_path: Path) -> N
     assert "Traceback" not in result.stderr
 
 
-@pytest.fixture
-def served(
-    slack: FakeSlack, hf: FakeHuggingFace, tmp_path: Path
-) -> Iterator[tuple[str, FakeSlack, FakeHuggingFace]]:
+@contextmanager
+def serving(env: dict[str, str], cwd: Path, *args: str) -> Iterator[tuple[str, int]]:
+    """`papers-bot serve` as a real process until /healthz answers: (url, pid); on leaving,
+    SIGTERM and a clean exit."""
     port = free_port()
-    env = clean_env(
-        SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=slack.api_url,
-        HF_BASE_URL=hf.url, LOG_LEVEL="WARNING", DATABASE_URL=f"sqlite:///{tmp_path}/bot.db",
-    )  # fmt: skip
-    proc = subprocess.Popen([*CLI, "serve", "--port", str(port)], env=env, cwd=tmp_path)
+    proc = subprocess.Popen([*CLI, "serve", "--port", str(port), *args], env=env, cwd=cwd)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -102,10 +99,22 @@ def served(
                     break
             except httpx.HTTPError:
                 time.sleep(0.1)
-        yield url, slack, hf
+        yield url, proc.pid
     finally:
         proc.terminate()
         assert proc.wait(15) == 0
+
+
+@pytest.fixture
+def served(
+    slack: FakeSlack, hf: FakeHuggingFace, tmp_path: Path
+) -> Iterator[tuple[str, FakeSlack, FakeHuggingFace]]:
+    env = clean_env(
+        SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=slack.api_url,
+        HF_BASE_URL=hf.url, LOG_LEVEL="WARNING", DATABASE_URL=f"sqlite:///{tmp_path}/bot.db",
+    )  # fmt: skip
+    with serving(env, tmp_path) as (url, _):
+        yield url, slack, hf
 
 
 def test_serve_answers_health_and_a_signed_command(

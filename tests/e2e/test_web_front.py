@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import socket
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -16,7 +15,7 @@ import httpx
 import pytest
 
 from bot.slack.web import MAX_BODY_BYTES
-from tests.e2e.test_cli import CLI, SECRET, clean_env, free_port
+from tests.e2e.test_cli import SECRET, clean_env, serving
 from tests.fakes.hf import FakeHuggingFace
 from tests.fakes.slack import FakeSlack
 from tests.fakes.slack_requests import post_signed, slash_command_body
@@ -28,28 +27,14 @@ FORM = "application/x-www-form-urlencoded"
 @pytest.fixture
 def server(slack: FakeSlack, hf: FakeHuggingFace, tmp_path: Path) -> Iterator[tuple[str, int]]:
     """(url, pid of the worker process) of `papers-bot serve` with WEB_THREADS=4."""
-    port = free_port()
     env = clean_env(
         SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=slack.api_url,
         HF_BASE_URL=hf.url, LOG_LEVEL="WARNING", DATABASE_URL=f"sqlite:///{tmp_path}/bot.db",
         WEB_THREADS=str(THREADS),
     )  # fmt: skip
-    proc = subprocess.Popen([*CLI, "serve", "--port", str(port), "--no-scheduler"], env=env,
-                            cwd=tmp_path)  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+    with serving(env, tmp_path, "--no-scheduler") as (url, pid):
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
         yield url, int(children[0])
-    finally:
-        proc.terminate()
-        assert proc.wait(15) == 0
 
 
 def _slow_connection(port: int) -> socket.socket:

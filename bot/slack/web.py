@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import parse_qs
 
 from slack_bolt import App, BoltRequest
 from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -62,6 +63,8 @@ def _events(
         return _answer(start_response, 413, b"Request body too large")
     timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP")
     if not signed_by_slack(secret, timestamp, environ.get("HTTP_X_SLACK_SIGNATURE"), body, now):
+        if _ssl_check(body):  # Slack's certificate probe of a command URL: nothing acts on it
+            return _answer(start_response, 200, b"")
         return _answer(start_response, 401, b"Invalid request signature")
     request = _bolt_request(body, environ)
     if request is None:
@@ -89,6 +92,13 @@ def _bounded_body(environ: WSGIEnviron) -> bytes | None:
         return b""
     data = bytes(stream.read(MAX_BODY_BYTES + 1))
     return None if len(data) > MAX_BODY_BYTES else data
+
+
+def _ssl_check(body: bytes) -> bool:
+    """`ssl_check=1` (with a verification token): answered 200 and otherwise ignored, as
+    Bolt's own SslCheck middleware does, which runs before its signature check."""
+    fields = parse_qs(body.decode("ascii", errors="replace"))
+    return fields.get("ssl_check") == ["1"]
 
 
 def _bolt_request(body: bytes, environ: WSGIEnviron) -> BoltRequest | None:

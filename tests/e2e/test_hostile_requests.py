@@ -73,6 +73,14 @@ def test_unsigned_wrongly_signed_and_replayed_requests_are_401_and_call_nothing(
     assert _outbound(bot) == []
 
 
+def test_slacks_unsigned_certificate_probe_is_200_and_acts_on_nothing(bot: BotServer) -> None:
+    body = b"ssl_check=1&token=verification-token"
+    reply = bot.http.post(bot.url + "/slack/events", content=body,
+                          headers={"Content-Type": FORM})  # fmt: skip
+    assert reply.status_code == 200
+    assert _outbound(bot) == []
+
+
 @pytest.mark.parametrize(
     ("body", "content_type"),
     [

@@ -32,10 +32,14 @@ def slim(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def papers() -> list[dict[str, Any]]:
+    """The pools slimmed and merged; without the pools (they are not kept in the repository),
+    the `papers.json` made from them."""
+    pools = [HERE / name for name in ("hf_pool.json", "offdomain_pool.json")]
+    if not all(path.exists() for path in pools):
+        return list(json.loads((HERE / "papers.json").read_text()))
     items: dict[str, dict[str, Any]] = {}
-    for name in ("hf_pool.json", "offdomain_pool.json"):
-        path = HERE / name
-        for item in json.loads(path.read_text()) if path.exists() else []:
+    for path in pools:
+        for item in json.loads(path.read_text()):
             items.setdefault(item["paper"]["id"], slim(item))
     return list(items.values())
 

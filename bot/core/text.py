@@ -64,9 +64,37 @@ _local = threading.local()  # Snowball stemmers keep state while they work: one 
 _GLUE = frozenset({"of", "and", "for", "to", "the", "in", "on", "with", "a"})
 
 
+# British spellings the suffix rules below do not reach: one stem for both spellings.
+SPELLINGS = {
+    "behaviour": "behavior", "behaviours": "behaviors", "behavioural": "behavioral",
+    "colour": "color", "colours": "colors", "favour": "favor", "neighbour": "neighbor",
+    "neighbours": "neighbors", "labour": "labor", "humour": "humor", "flavour": "flavor",
+    "fibre": "fiber", "fibres": "fibers", "centre": "center", "centres": "centers",
+    "metre": "meter", "metres": "meters", "litre": "liter", "theatre": "theater",
+    "dialogue": "dialog", "dialogues": "dialogs", "analogue": "analog", "catalogue": "catalog",
+    "programme": "program", "programmes": "programs", "defence": "defense", "licence": "license",
+    "offence": "offense", "grey": "gray", "aluminium": "aluminum", "tumour": "tumor",
+    "tumours": "tumors", "oesophagus": "esophagus", "haemorrhage": "hemorrhage",
+    "anaemia": "anemia", "paediatric": "pediatric", "oestrogen": "estrogen",
+}  # fmt: skip
+# -ise/-isation and -yse spellings ("tokenisation", "analyse"): the -ize/-yze ones.
+_BRITISH_IZE = re.compile(r"(?<=[a-z]{3})is(ation|ations|e|es|ed|ing|er|ers)$")
+_BRITISH_YZE = re.compile(r"(?<=[a-z]{3})ys(e|es|ed|ing|er|ers)$")
+# Porter2 strips -ize entirely: tokenization -> "token", personalization -> "person",
+# visualization -> "visual", so a topic about tokenizers matched every paper with "tokens".
+# These words keep an "-iz" stem of their own: tokenize/tokenizer/tokenization -> "tokeniz".
+_IZE = re.compile(r"^([a-z]{3,}?iz)(ation|ations|ational|e|es|ed|ing|er|ers)$")
+
+
 @lru_cache(maxsize=131072)
 def stem(word: str) -> str:
-    """The Porter2 stem of a lower-case word: align/aligned/alignment -> align."""
+    """The stem of a lower-case word, one for both spellings: align/aligned/alignment ->
+    align (Porter2); tokenisation/tokenizer -> tokeniz; behaviour/behavior -> behavior."""
+    word = SPELLINGS.get(word, word)
+    word = _BRITISH_YZE.sub(r"yz\1", _BRITISH_IZE.sub(r"iz\1", word))
+    ize = _IZE.match(word)
+    if ize is not None:
+        return ize.group(1)
     stemmer = getattr(_local, "stemmer", None)
     if stemmer is None:
         stemmer = _local.stemmer = snowballstemmer.stemmer("english")

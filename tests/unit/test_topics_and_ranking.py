@@ -34,10 +34,30 @@ VALUE_FUNCTION = paper(
         (("value", "values", "valued"), True),
         (("model", "models", "modeling"), True),
         (("agent", "agents"), True),
+        (("tokenisation", "tokenization", "tokenizer", "tokenizers", "tokenise"), True),
+        (("quantisation", "quantization", "quantized", "quantised", "quantizer"), True),
+        (("behaviour", "behavior"), True),
+        (("fibre", "fiber"), True),
+        (("analyse", "analyze", "analysed"), True),
+        (("modelling", "modeling"), True),
+        (("tokenization", "tokens"), False),
+        (("personalization", "person"), False),
+        (("visualization", "visual"), False),
+        (("generalization", "general"), False),
     ],
 )
 def test_word_forms_share_a_stem(words: tuple[str, ...], same: bool) -> None:
     assert (len({stem(w) for w in words}) == 1) is same
+
+
+def test_a_tokenisation_topic_finds_tokenizer_papers_not_every_paper_with_tokens() -> None:
+    tokenizer = paper("2412.00001", "TokSuite: the impact of tokenizer choice",
+                      "We train models that differ only in their tokenizers.")  # fmt: skip
+    tokens = paper("2412.00002", "Token-efficient long video understanding",
+                   "We compress visual tokens. Fewer tokens make video LLMs faster.")  # fmt: skip
+    for text in ("tokenisation", "tokenization"):
+        found = {p.arxiv_id for p in (tokenizer, tokens) if relevance(p, parse_topic(text))}
+        assert found == {"2412.00001"}, text
 
 
 def test_value_alignment_matches_alignment_paper_not_value_function_paper() -> None:

@@ -114,6 +114,25 @@ def test_trending_score_halves_every_half_life() -> None:
     assert trending_score(older, NOW) == pytest.approx(100 * 0.5 ** (3 / HALF_LIFE_DAYS))
 
 
+def test_a_popular_paper_that_only_mentions_the_topic_never_pushes_out_papers_about_it() -> None:
+    day = date(2026, 11, 27)
+    about = [paper(f"2510.1000{i}", f"Speculative decoding with draft heads {i}",
+                   "We make speculative decoding faster. Speculative decoding drafts tokens.",
+                   upvotes=10 + i, feed_day=day, keywords=("speculative decoding",))
+             for i in range(2)]  # fmt: skip
+    mentions = paper("2510.10009", "A general LLM serving system",
+                     "The system batches requests. It supports speculative decoding. "
+                     "Speculative decoding is one of its options.", upvotes=900,
+                     feed_day=day)  # fmt: skip
+    topic = parse_topic("speculative decoding")
+    assert relevance(mentions, topic) is not None  # it passes the gate ...
+    shown = rank([mentions, *about], topic, NOW, 2)
+    # ... but the two papers about the topic are shown, in trending order
+    assert [r.paper.arxiv_id for r in shown] == ["2510.10001", "2510.10000"]
+    with_room = rank([mentions, *about], topic, NOW, 3)
+    assert with_room[0].paper.arxiv_id == "2510.10009"  # with room, it is shown, by trending
+
+
 def test_rank_gates_by_relevance_then_orders_by_trending_score() -> None:
     strong_old = paper("2510.00001", "Value alignment of LLMs", upvotes=90,
                        feed_day=date(2026, 11, 20))  # fmt: skip

@@ -179,7 +179,8 @@ def parse_topic(text: str) -> Topic:
                 excluded.append(phrase)
         elif quoted is not None:
             close_idea()
-            quoted_words = [w for w in words(raw) if _meaningful(w) or w in STOP_WORDS][:budget]
+            kept = STOP_WORDS | FILLERS  # in quotes every word counts
+            quoted_words = [w for w in words(raw) if _meaningful(w) or w in kept][:budget]
             if quoted_words:
                 current.append(make_idea(quoted_words, exact=True))
                 budget -= len(quoted_words)
@@ -262,9 +263,19 @@ def _thesaurus() -> dict[Phrase, tuple[Idea, ...]]:
     return {key: tuple(dict.fromkeys(terms)) for key, terms in table.items()}
 
 
+# Conversational words of topics typed as questions or requests ("how do I make LLM
+# inference cheaper", "can agents use a computer"): no paper is about them.
+FILLERS = frozenset({
+    "make", "making", "makes", "made", "get", "getting", "gets", "thing", "things", "stuff",
+    "something", "anything", "can", "could", "should", "would", "will", "please", "show",
+    "tell", "find", "give", "want", "need", "like", "really", "lot", "lots", "up", "way", "ways",
+    "kind", "sort", "doing", "try", "trying", "whats", "there", "anyone", "someone",
+})  # fmt: skip
+
+
 def _meaningful(word: str) -> bool:
-    """Stop words and single Latin letters or digits carry no topic."""
-    return word not in STOP_WORDS and (len(word) > 1 or not word.isascii())
+    """Stop words, conversational fillers and single Latin letters or digits carry no topic."""
+    return word not in STOP_WORDS and word not in FILLERS and (len(word) > 1 or not word.isascii())
 
 
 def _add_filter(

@@ -16,6 +16,18 @@ def ideas(text: str) -> list[list[tuple[str, ...]]]:
     return [[i.words for i in c.ideas] for c in parse_topic(text).concepts if not c.via]
 
 
+def test_a_question_in_plain_words_keeps_only_the_words_a_paper_can_be_about() -> None:
+    assert ideas("can you find papers about making videos from text prompts") == ideas(
+        "videos from text prompts"
+    )
+    assert ideas("how do I get things like speculative decoding") == ideas("speculative decoding")
+    found = paper("Text-to-video generation from text prompts",
+                  "We generate videos from text prompts with a diffusion model.")  # fmt: skip
+    assert relevance(found, parse_topic("making videos from text prompts")) is not None
+    # in quotes every word counts: "all you need" is a phrase, not a request
+    assert ideas('"attention is all you need"')[0][0][-1] == stem("need")
+
+
 def test_adjacent_words_are_one_idea_and_relation_words_split_ideas() -> None:
     assert ideas("value alignment") == [[(stem("value"), stem("alignment"))]]
     assert ideas("attention in transformers") == [[(stem("attention"),), (stem("transformers"),)]]

@@ -87,8 +87,11 @@ class Concept:
 
 
 def make_concept(ideas: Sequence[Idea], via: str = "") -> Concept:
+    """The ideas, and the words a paper must have: their cores without stop words (a quoted
+    phrase keeps its stop words for their places, but papers keep no positions for them)."""
     ideas = tuple(dict.fromkeys(ideas))
-    return Concept(ideas, via, frozenset(w for idea in ideas for w in idea.core))
+    needed = frozenset(w for idea in ideas for w in idea.core if w not in STOP_WORDS)
+    return Concept(ideas, via, needed or frozenset(w for idea in ideas for w in idea.core))
 
 
 @dataclass(frozen=True, slots=True)

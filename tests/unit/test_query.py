@@ -25,6 +25,11 @@ def test_a_question_in_plain_words_keeps_only_the_words_a_paper_can_be_about() -
                   "We generate videos from text prompts with a diffusion model.")  # fmt: skip
     assert relevance(found, parse_topic("making videos from text prompts")) is not None
     # in quotes every word counts: "all you need" is a phrase, not a request
+    title = paper("Attention is all you need", "The Transformer.")
+    scrambled = paper("Attention: what you need is all here", "Nothing else.")
+    phrase = parse_topic('"attention is all you need"')
+    assert relevance(title, phrase) is not None  # stop words in quotes: matched by their places
+    assert relevance(scrambled, phrase) is None
     assert ideas('"attention is all you need"')[0][0][-1] == stem("need")
 
 

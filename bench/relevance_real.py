@@ -1,6 +1,7 @@
 """Relevance on the real labelled set (tests/data/relevance/real, issue 12), as `/papers` shows it.
 
     .venv/bin/python -m bench.relevance_real [--split dev] [--per-topic] [--holdout]
+                                             [--previous REV]
 
 The holdout split is printed only with `--holdout`: it is looked at once a matcher is final, and
 every look is counted in the closing note. Each ranker answers `/papers <topic> 10`: the ten
@@ -10,6 +11,8 @@ papers it would show, in the order shown.
   by relevance    the same gate, most relevant first (`rank_by_relevance`)
   substring       the topic text in title + abstract (case-insensitive), by upvotes
   BM25            Okapi BM25 over title + abstract, the ten best scoring above zero
+  previous        with `--previous REV`: papers-bot as it was at git revision REV (its `bot`
+                  package from a temporary worktree, scored by this file on this set)
 
 Per topic, with relevant set R and shown papers S (at most 10):
   pass       R empty: S is empty. Otherwise at most 2 of S are off-topic and at least
@@ -25,8 +28,12 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import re
 import statistics
+import subprocess
+import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -166,11 +173,46 @@ def report(papers: Sequence[Paper], topics: Sequence[Judged], split: str, per_to
             print(f"{t.topic[:44]:<44} {t.kind:<11} {row}")
 
 
+def papers_bot_means(split: str) -> dict[str, float | None]:
+    """papers-bot's mean scores on `split`, as a JSON-ready dict (for `--previous`)."""
+    papers, topics = load()
+    chosen = [t for t in topics if split in {"all", t.split}]
+    m = mean(evaluate(papers_bot, papers, chosen))
+    return {"pass": m.passed, "precision": m.precision, "recall": m.recall, "ndcg": m.ndcg,
+            "empty": m.empty}  # fmt: skip
+
+
+def previous(rev: str, split: str) -> dict[str, float | None]:
+    """The same means for the `bot` package of git revision `rev` (a temporary worktree)."""
+    root = Path(__file__).resolve().parents[1]
+    with tempfile.TemporaryDirectory() as tmp:
+        tree = Path(tmp) / "tree"
+        subprocess.run(["git", "-C", str(root), "worktree", "add", "--detach", str(tree), rev],
+                       check=True, capture_output=True)  # fmt: skip
+        try:
+            code = (
+                "import importlib.util, json, sys\n"
+                f"spec = importlib.util.spec_from_file_location('bench_here', {__file__!r})\n"
+                "module = sys.modules['bench_here'] = importlib.util.module_from_spec(spec)\n"
+                "spec.loader.exec_module(module)\n"
+                f"assert __import__('bot').__file__.startswith({str(tree)!r})\n"
+                f"print(json.dumps(module.papers_bot_means({split!r})))\n"
+            )
+            env = {**os.environ, "PYTHONPATH": str(tree)}
+            out = subprocess.run([sys.executable, "-c", code], env=env, cwd=tree, check=True,
+                                 capture_output=True, text=True)  # fmt: skip
+        finally:
+            subprocess.run(["git", "-C", str(root), "worktree", "remove", "--force", str(tree)],
+                           check=False, capture_output=True)  # fmt: skip
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", choices=["dev", "holdout", "all"], default="dev")
     parser.add_argument("--per-topic", action="store_true")
     parser.add_argument("--holdout", action="store_true", help="allow the holdout split")
+    parser.add_argument("--previous", metavar="REV", help="also papers-bot at git revision REV")
     args = parser.parse_args()
     if args.split != "dev" and not args.holdout:
         parser.error("the holdout is looked at only on purpose: add --holdout")
@@ -180,6 +222,11 @@ def main() -> None:
     splits = ["dev", "holdout", "all"] if args.split == "all" else [args.split]
     for split in splits:
         report(papers, topics, split, args.per_topic and split == "dev")
+        if args.previous:
+            m = previous(args.previous, split)
+            print(f"{'previous':<14} {m['pass']:>6.3f} {m['precision']:>6.3f} "
+                  f"{m['recall'] or 0:>7.3f} {m['ndcg']:>8.3f} {m['empty']:>6.3f}"
+                  f"   (papers-bot at {args.previous})")  # fmt: skip
 
 
 if __name__ == "__main__":

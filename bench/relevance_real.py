@@ -29,7 +29,6 @@ import argparse
 import json
 import math
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -40,6 +39,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench import relevance as relevance_v1
 from bot.core.models import Paper
 from bot.core.query import parse_topic
 from bot.core.ranking import rank, rank_by_relevance
@@ -86,24 +86,11 @@ def by_relevance(papers: Sequence[Paper], topic: str) -> list[str]:
 
 
 def substring(papers: Sequence[Paper], topic: str) -> list[str]:
-    needle = " ".join(topic.lower().split())
-    hits = [p for p in papers if needle and needle in f"{p.title} {p.abstract}".lower()]
-    return [p.arxiv_id for p in sorted(hits, key=lambda p: -p.upvotes)][:SHOWN]
-
-
-_WORD = re.compile(r"\w+")
+    return relevance_v1.substring(papers, topic)[:SHOWN]
 
 
 def bm25(papers: Sequence[Paper], topic: str) -> list[str]:
-    from rank_bm25 import BM25Okapi
-
-    corpus = [_WORD.findall(f"{p.title} {p.abstract}".lower()) for p in papers]
-    query = _WORD.findall(topic.lower())
-    if not query:
-        return []
-    scores = BM25Okapi(corpus).get_scores(query)
-    order = sorted(range(len(papers)), key=lambda i: -scores[i])
-    return [papers[i].arxiv_id for i in order if scores[i] > 0][:SHOWN]
+    return relevance_v1.bm25(papers, topic)[:SHOWN]
 
 
 RANKERS: dict[str, Ranker] = {

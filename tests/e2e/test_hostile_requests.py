@@ -19,6 +19,9 @@ from slack_bolt import BoltContext
 from bot.slack.app import on_error
 from bot.slack.web import MAX_BODY_BYTES
 from tests.e2e.conftest import SECRET, BotServer
+from tests.e2e.test_oauth import serve_installable
+from tests.fakes.hf import FakeHuggingFace
+from tests.fakes.slack import FakeSlack
 from tests.fakes.slack_requests import sign, slash_command_body
 
 FORM = "application/x-www-form-urlencoded"
@@ -124,9 +127,23 @@ def test_a_body_at_the_limit_is_read_and_checked(bot: BotServer) -> None:
     assert reply.status_code == 401
 
 
-def test_oauth_pages_never_read_a_body(bot: BotServer) -> None:
-    reply = bot.http.request("GET", bot.url + "/slack/install", content=b"x" * 10_000)
-    assert reply.status_code == 404  # single-workspace mode has no install page
+class _Untouchable(io.RawIOBase):
+    """A request body that fails the test if anything reads it."""
+
+    def read(self, size: int = -1) -> bytes:
+        raise AssertionError("the body of a GET to an OAuth page was read")
+
+
+def test_oauth_pages_never_read_a_body(
+    slack: FakeSlack, hf: FakeHuggingFace, database_url: str
+) -> None:
+    """Bolt's install page reads the declared body (a GET with 100 MB announced waited for it)."""
+    for installable in serve_installable(slack, hf, database_url):
+        for path in ("/slack/install", "/slack/oauth_redirect"):
+            environ = {"REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": "",
+                       "SERVER_PROTOCOL": "HTTP/1.1", "wsgi.input": _Untouchable(),
+                       "CONTENT_LENGTH": str(100 * MAX_BODY_BYTES)}  # fmt: skip
+            assert _call(installable.runtime.wsgi(), environ) in {200, 302, 400}
 
 
 def test_the_error_handler_answers_only_a_request_that_passed_verification() -> None:
